@@ -1,0 +1,195 @@
+//! `jobunivers`: the host's command line.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use jobunivers_host::caps::memory::{MemoryLimits, MemoryProvider};
+use jobunivers_host::demo;
+use jobunivers_host::runtime::model::{Action, CallContext, Locale};
+use jobunivers_host::runtime::{Call, LoadedBlock, Permissions, Runtime, RuntimeConfig};
+
+#[derive(Parser)]
+#[command(name = "jobunivers", version, about = "Jobunivers: the platform for the Virtual Job Universe")]
+struct Cli {
+    /// Where precompiled blocks are cached (default: $XDG_CACHE_HOME/jobunivers or ~/.cache/jobunivers).
+    #[arg(long, global = true, env = "JOBUNIVERS_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Work with building blocks (components).
+    Block {
+        #[command(subcommand)]
+        command: BlockCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BlockCommand {
+    /// Check that a file is a block this host can run; print what it is.
+    Check {
+        /// The component (.wasm).
+        file: PathBuf,
+    },
+    /// Run a block in the sandbox and print the UI it returns as JSON.
+    Render {
+        /// The component (.wasm).
+        file: PathBuf,
+        /// The installation's configuration as JSON (default: the block's default).
+        #[arg(long)]
+        config: Option<String>,
+        /// The view inside the block ("" is the main view).
+        #[arg(long, default_value = "")]
+        view: String,
+        /// The citizen's language.
+        #[arg(long, default_value = "da")]
+        locale: String,
+        /// Run this action instead of rendering.
+        #[arg(long)]
+        action: Option<String>,
+        /// The action's payload.
+        #[arg(long, requires = "action")]
+        payload: Option<String>,
+        /// The action's form fields as a JSON object, e.g. '{"cv": "..."}'; arrays repeat a field.
+        #[arg(long, requires = "action")]
+        input: Option<String>,
+    },
+}
+
+fn default_cache_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))
+        .map(|d| d.join("jobunivers").join("artifacts"))
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("JOBUNIVERS_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn load(runtime: &Runtime, file: &Path) -> Result<LoadedBlock, String> {
+    let bytes = std::fs::read(file).map_err(|e| format!("{}: cannot read the file: {e}", file.display()))?;
+    runtime.load(&bytes).await.map_err(|e| format!("{}: {e}", file.display()))
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let config = RuntimeConfig { cache_dir: cli.cache_dir.or_else(default_cache_dir), ..RuntimeConfig::default() };
+    let runtime = Runtime::new(config).map_err(|e| format!("cannot start the runtime: {e:#}"))?;
+    match cli.command {
+        Command::Block { command: BlockCommand::Check { file } } => {
+            let block = load(&runtime, &file).await?;
+            print!("{}", describe(&block));
+            Ok(())
+        }
+        Command::Block { command: BlockCommand::Render { file, config, view, locale, action, payload, input } } => {
+            let block = load(&runtime, &file).await?;
+            let locale: Locale = locale.parse()?;
+            let config = match config {
+                Some(c) => {
+                    let v: serde_json::Value =
+                        serde_json::from_str(&c).map_err(|e| format!("--config is not valid JSON: {e}"))?;
+                    if !v.is_object() {
+                        return Err("--config must be a JSON object".into());
+                    }
+                    v.to_string()
+                }
+                None => block.manifest.default_config.to_string(),
+            };
+            let provider = MemoryProvider::new(MemoryLimits::default())
+                .with_profile(demo::CITIZEN, demo::profile())
+                .with_jobs(demo::jobs());
+            let call = Call {
+                ctx: CallContext {
+                    citizen: demo::CITIZEN.into(),
+                    municipality: demo::MUNICIPALITY.into(),
+                    locale,
+                    view,
+                    config,
+                    now_ms: now_ms(),
+                },
+                installation: format!("local:{}", block.manifest.raw.id),
+                permissions: Permissions::everything(),
+                provider: Arc::new(provider),
+            };
+            let page = match action {
+                Some(id) => {
+                    let action = Action { id, payload, fields: parse_input(input.as_deref())? };
+                    runtime.handle_action(&block, &call, &action).await
+                }
+                None => runtime.render(&block, &call).await,
+            }
+            .map_err(|e| format!("{}: {e}", file.display()))?;
+            println!("{}", serde_json::to_string_pretty(&page).expect("a page serializes"));
+            Ok(())
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn parse_input(input: Option<&str>) -> Result<Vec<(String, String)>, String> {
+    let Some(input) = input else { return Ok(Vec::new()) };
+    let value: serde_json::Value = serde_json::from_str(input).map_err(|e| format!("--input is not valid JSON: {e}"))?;
+    let object = value.as_object().ok_or("--input must be a JSON object of field names to values")?;
+    let mut fields = Vec::new();
+    for (name, v) in object {
+        let values = match v {
+            serde_json::Value::Array(items) => items.clone(),
+            other => vec![other.clone()],
+        };
+        for v in values {
+            let text = match v {
+                serde_json::Value::String(s) => s,
+                serde_json::Value::Null => String::new(),
+                other => other.to_string(),
+            };
+            fields.push((name.clone(), text));
+        }
+    }
+    Ok(fields)
+}
+
+fn describe(block: &LoadedBlock) -> String {
+    use std::fmt::Write;
+    let m = &block.manifest.raw;
+    let mut out = String::new();
+    let _ = writeln!(out, "ok: {} {}", m.id, m.version);
+    let _ = writeln!(out, "name: {} / {}", m.name.da, m.name.en);
+    let _ = writeln!(out, "contract: jobunivers:block@{}", block.contract);
+    let _ = writeln!(out, "category: {}", m.category);
+    let _ = writeln!(out, "size: {} bytes, sha256 {}", block.size, block.sha256);
+    if m.capabilities.is_empty() {
+        let _ = writeln!(out, "capabilities: none");
+    } else {
+        let _ = writeln!(out, "capabilities:");
+        for c in &m.capabilities {
+            let _ = writeln!(out, "  {}: {} / {}", c.name, c.reason.da, c.reason.en);
+        }
+    }
+    for c in &block.unused_capabilities {
+        let _ = writeln!(out, "warning: requests '{c}' but never uses it; remove it from the manifest");
+    }
+    out
+}

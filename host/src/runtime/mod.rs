@@ -1,0 +1,621 @@
+//! The sandboxed runtime for building blocks. Only this module knows wasmtime.
+//!
+//! One [`Runtime`] per process holds the engine, one linker per supported contract
+//! version and the artifact cache. [`Runtime::load`] turns component bytes into a
+//! [`LoadedBlock`] (checked, precompiled, pre-instantiated); every call then gets a fresh
+//! store and instance, its own deadline, memory limit and capability budget, so no state
+//! leaks between citizens and a hostile block fails alone.
+
+mod adapt;
+mod bindings;
+pub mod cache;
+mod engine;
+mod inspect;
+pub mod model;
+mod state;
+pub mod validate;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use semver::Version;
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Engine, Store, Trap};
+
+use crate::caps::{Capability, CapabilityProvider, Scope};
+pub use cache::{ArtifactCache, CacheOutcome};
+use model::{Action, CallContext, Event, Page};
+pub use state::{HostLimit, HostState, Permissions};
+use state::StateConfig;
+pub use validate::Manifest;
+
+/// The contract versions this host runs, as (major, minor).
+pub const SUPPORTED_CONTRACTS: &[(u64, u64)] = &[(1, 0), (1, 1)];
+
+/// Limits and settings of the runtime.
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    /// Instances that may exist at once; sizes every pool.
+    pub max_concurrent_instances: u32,
+    /// Linear memory one block may use.
+    pub max_memory_bytes: usize,
+    /// Wasm stack one block may use.
+    pub max_stack_bytes: usize,
+    /// How long one call may take.
+    pub call_timeout: Duration,
+    /// Capability calls one call may make.
+    pub max_capability_calls: u32,
+    /// Size of a rendered page as JSON.
+    pub max_output_bytes: usize,
+    /// Log and stderr output of one call.
+    pub max_log_bytes: usize,
+    /// Largest component accepted.
+    pub max_component_bytes: usize,
+    /// Where precompiled artifacts are kept; `None` compiles every time.
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        Self {
+            max_concurrent_instances: 64,
+            max_memory_bytes: 64 * 1024 * 1024,
+            max_stack_bytes: 512 * 1024,
+            call_timeout: Duration::from_millis(1_000),
+            max_capability_calls: 1_000,
+            max_output_bytes: 512 * 1024,
+            max_log_bytes: 64 * 1024,
+            max_component_bytes: 10 * 1024 * 1024,
+            cache_dir: None,
+        }
+    }
+}
+
+/// Why a component could not be loaded. Each message is one line that says what is
+/// wrong and, where it helps, what to do.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LoadError {
+    /// Zero bytes.
+    #[error("the file is empty")]
+    Empty,
+    /// No wasm header.
+    #[error("not a WebAssembly file (it does not start with the \\0asm header)")]
+    NotWasm,
+    /// A core module.
+    #[error("this is a core WebAssembly module, not a component; build the block with `cargo build --target wasm32-wasip2`")]
+    CoreModule,
+    /// Too large.
+    #[error("the component is {size} bytes; the limit is {limit} bytes")]
+    TooLarge {
+        /// Its size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// Does not parse or validate.
+    #[error("not a valid WebAssembly component: {0}")]
+    Invalid(String),
+    /// No contract export.
+    #[error("the component does not export the `jobunivers:block/block` interface; build it with jobunivers-sdk and `export_block!`")]
+    NoContract,
+    /// Unsupported contract (another major, or a pre-release).
+    #[error("the block targets contract {found}, which this host does not support (supported: {supported})")]
+    UnsupportedContract {
+        /// What it targets.
+        found: Version,
+        /// What the host supports.
+        supported: String,
+    },
+    /// A newer minor than the host knows.
+    #[error("the block targets contract {found}, newer than this host supports (supported: {supported}); upgrade the host or build the block for an older contract")]
+    NewerContract {
+        /// What it targets.
+        found: Version,
+        /// What the host supports.
+        supported: String,
+    },
+    /// Imports another contract version than it exports.
+    #[error("the component imports `{import}` but exports contract {contract}; all contract interfaces must have one version")]
+    MixedContract {
+        /// The import.
+        import: String,
+        /// The exported contract.
+        contract: Version,
+    },
+    /// Imports something the host does not provide.
+    #[error("the component imports `{0}`, which this host does not provide")]
+    ForeignImport(String),
+    /// Uses a capability it does not declare.
+    #[error("the component uses the `{interface}` capability interface, but its manifest requests none of: {expected}")]
+    UndeclaredCapability {
+        /// The interface.
+        interface: String,
+        /// What would have declared it.
+        expected: String,
+    },
+    /// Bad manifest.
+    #[error("invalid manifest: {0}")]
+    Manifest(String),
+    /// Compiling or instantiating failed.
+    #[error("the component could not be prepared: {0}")]
+    Prepare(String),
+    /// Its describe export failed.
+    #[error("the block failed while describing itself: {0}")]
+    Describe(Box<CallError>),
+}
+
+/// Why a call of a block failed. The block is stopped; the host carries on.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CallError {
+    /// Ran past its deadline.
+    #[error("the block ran past its deadline of {limit_ms} ms and was stopped")]
+    Timeout {
+        /// The deadline.
+        limit_ms: u64,
+    },
+    /// Tried to use too much memory.
+    #[error("the block tried to use more than its {limit_mib} MiB of memory and was stopped")]
+    MemoryLimit {
+        /// The limit in MiB.
+        limit_mib: usize,
+    },
+    /// Overflowed its stack.
+    #[error("the block overflowed its stack (unbounded recursion?) and was stopped")]
+    StackOverflow,
+    /// Panicked.
+    #[error("the block panicked: {message}")]
+    Panic {
+        /// The panic message from its stderr, if any.
+        message: String,
+    },
+    /// Another trap.
+    #[error("the block trapped: {message}")]
+    Trap {
+        /// What happened.
+        message: String,
+    },
+    /// A host limit.
+    #[error("{0}; the block was stopped")]
+    Limit(HostLimit),
+    /// Returned too much.
+    #[error("the block returned {size} bytes of UI; the limit is {limit} bytes")]
+    OutputTooLarge {
+        /// What it returned.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// Returned invalid UI.
+    #[error("the block returned invalid UI: {0}")]
+    InvalidUi(String),
+    /// The block said the request was bad.
+    #[error("the block refused the request: {0}")]
+    BadRequest(String),
+    /// The block said it failed.
+    #[error("the block reported a failure: {0}")]
+    Failed(String),
+    /// The block's contract has no such export.
+    #[error("{0}")]
+    Unsupported(String),
+    /// The host could not run the call (e.g. every instance slot is busy).
+    #[error("the host could not run the block: {0}")]
+    Host(String),
+}
+
+impl CallError {
+    /// A short stable name of the failure, for metrics and the circuit breaker.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Timeout { .. } => "timeout",
+            Self::MemoryLimit { .. } => "memory",
+            Self::StackOverflow => "stack",
+            Self::Panic { .. } => "panic",
+            Self::Trap { .. } => "trap",
+            Self::Limit(HostLimit::TooManyCapabilityCalls(_)) => "capability-flood",
+            Self::Limit(HostLimit::TooMuchLog(_)) => "log-flood",
+            Self::OutputTooLarge { .. } => "output-too-large",
+            Self::InvalidUi(_) => "invalid-ui",
+            Self::BadRequest(_) => "bad-request",
+            Self::Failed(_) => "failed",
+            Self::Unsupported(_) => "unsupported",
+            Self::Host(_) => "host",
+        }
+    }
+}
+
+/// What a block said went wrong, before it becomes a [`CallError`].
+pub(crate) enum BlockFault {
+    BadRequest(String),
+    Failed(String),
+}
+
+impl From<BlockFault> for CallError {
+    fn from(f: BlockFault) -> Self {
+        match f {
+            BlockFault::BadRequest(m) => Self::BadRequest(m),
+            BlockFault::Failed(m) => Self::Failed(m),
+        }
+    }
+}
+
+enum Pre {
+    V1_0(bindings::v1_0::BuildingBlockPre<HostState>),
+    V1_1(bindings::v1_1::BuildingBlockPre<HostState>),
+}
+
+/// A block version ready to run: checked, compiled and pre-instantiated.
+pub struct LoadedBlock {
+    pre: Pre,
+    /// The validated manifest.
+    pub manifest: Manifest,
+    /// The contract version it targets.
+    pub contract: Version,
+    /// The sha256 of the component, hex.
+    pub sha256: String,
+    /// The component's size in bytes.
+    pub size: usize,
+    /// Every import of the component.
+    pub imports: Vec<String>,
+    /// Capabilities requested in the manifest that the component never imports.
+    pub unused_capabilities: Vec<Capability>,
+    /// Whether the artifact came from the cache.
+    pub cache: CacheOutcome,
+    requested: Arc<BTreeSet<Capability>>,
+}
+
+impl std::fmt::Debug for LoadedBlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedBlock")
+            .field("id", &self.manifest.raw.id)
+            .field("version", &self.manifest.raw.version)
+            .field("contract", &self.contract.to_string())
+            .finish()
+    }
+}
+
+/// Everything one call needs besides the block.
+#[derive(Clone)]
+pub struct Call {
+    /// What the block is told.
+    pub ctx: CallContext,
+    /// The installation the call belongs to.
+    pub installation: String,
+    /// What the block may do.
+    pub permissions: Permissions,
+    /// Who does the work behind the capabilities.
+    pub provider: Arc<dyn CapabilityProvider>,
+}
+
+/// The runtime: one engine, one linker per contract version, the artifact cache.
+pub struct Runtime {
+    engine: Engine,
+    linker_v1_0: Linker<HostState>,
+    linker_v1_1: Linker<HostState>,
+    config: RuntimeConfig,
+    cache: Option<ArtifactCache>,
+    _ticker: engine::EpochTicker,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime").field("config", &self.config).finish()
+    }
+}
+
+type HasSelf = wasmtime::component::HasSelf<HostState>;
+
+impl Runtime {
+    /// Build the engine, linkers and cache.
+    pub fn new(config: RuntimeConfig) -> anyhow::Result<Self> {
+        let engine = engine::engine(&config)?;
+        let mut linker_v1_0 = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker_v1_0)?;
+        bindings::v1_0::BuildingBlock::add_to_linker::<_, HasSelf>(&mut linker_v1_0, |s| s)?;
+        let mut linker_v1_1 = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker_v1_1)?;
+        bindings::v1_1::BuildingBlock::add_to_linker::<_, HasSelf>(&mut linker_v1_1, |s| s)?;
+        let cache = match &config.cache_dir {
+            Some(dir) => Some(ArtifactCache::new(dir, &engine)?),
+            None => None,
+        };
+        let ticker = engine::EpochTicker::start(engine.clone());
+        Ok(Self { engine, linker_v1_0, linker_v1_1, config, cache, _ticker: ticker })
+    }
+
+    /// The runtime's settings.
+    pub fn config(&self) -> &RuntimeConfig {
+        &self.config
+    }
+
+    /// The engine (for benchmarks and diagnostics).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Check, compile (or load from the cache) and pre-instantiate a component, then
+    /// ask it for its manifest and check that too.
+    pub async fn load(&self, bytes: &[u8]) -> Result<LoadedBlock, LoadError> {
+        if bytes.len() > self.config.max_component_bytes {
+            return Err(LoadError::TooLarge { size: bytes.len(), limit: self.config.max_component_bytes });
+        }
+        inspect::classify_bytes(bytes)?;
+        let sha256 = hex::encode(Sha256::digest(bytes));
+        let (component, cache) = match &self.cache {
+            Some(cache) => cache.load_or_compile(&self.engine, &sha256, bytes),
+            None => Component::new(&self.engine, bytes).map(|c| (c, CacheOutcome::Uncached)),
+        }
+        .map_err(|e| LoadError::Invalid(format!("{e:#}")))?;
+        self.prepare(component, sha256, bytes.len(), cache).await
+    }
+
+    async fn prepare(
+        &self,
+        component: Component,
+        sha256: String,
+        size: usize,
+        cache: CacheOutcome,
+    ) -> Result<LoadedBlock, LoadError> {
+        let shape = inspect::shape(&self.engine, &component)?;
+        let prepare = |e: wasmtime::Error| LoadError::Prepare(format!("{e:#}"));
+        let pre = match shape.contract.minor {
+            0 => Pre::V1_0(bindings::v1_0::BuildingBlockPre::new(
+                self.linker_v1_0.instantiate_pre(&component).map_err(prepare)?,
+            ).map_err(prepare)?),
+            _ => Pre::V1_1(bindings::v1_1::BuildingBlockPre::new(
+                self.linker_v1_1.instantiate_pre(&component).map_err(prepare)?,
+            ).map_err(prepare)?),
+        };
+        let mut block = LoadedBlock {
+            pre,
+            manifest: Manifest {
+                raw: model::RawManifest {
+                    id: String::new(),
+                    name: model::Localized { da: String::new(), en: String::new() },
+                    description: model::Localized { da: String::new(), en: String::new() },
+                    version: String::new(),
+                    category: String::new(),
+                    capabilities: Vec::new(),
+                    config_schema: String::new(),
+                    default_config: String::new(),
+                },
+                version: Version::new(0, 0, 0),
+                requested: BTreeSet::new(),
+                config_schema: serde_json::Value::Null,
+                default_config: serde_json::Value::Null,
+            },
+            contract: shape.contract.clone(),
+            sha256,
+            size,
+            imports: shape.imports,
+            unused_capabilities: Vec::new(),
+            cache,
+            requested: Arc::new(BTreeSet::new()),
+        };
+        let raw = self.describe(&block).await.map_err(|e| LoadError::Describe(Box::new(e)))?;
+        let manifest = validate::manifest(raw, shape.contract.minor).map_err(LoadError::Manifest)?;
+
+        // A component's imports are its capabilities: each contract interface it imports
+        // must be covered by a request in the manifest, so the declared permissions can
+        // be trusted.
+        for iface in &shape.contract_imports {
+            if let Some(caps) = adapt::capability_for_interface(iface) {
+                if !caps.iter().any(|c| manifest.requested.contains(c)) {
+                    let expected = caps.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ");
+                    return Err(LoadError::UndeclaredCapability { interface: iface.clone(), expected });
+                }
+            }
+        }
+        block.unused_capabilities = manifest
+            .requested
+            .iter()
+            .filter(|c| !shape.contract_imports.contains(c.interface()))
+            .copied()
+            .collect();
+        block.requested = Arc::new(manifest.requested.clone());
+        block.manifest = manifest;
+        Ok(block)
+    }
+
+    fn store(&self, block: &LoadedBlock, call: &Call) -> Store<HostState> {
+        let scope = Scope {
+            installation: call.installation.clone(),
+            block_id: block.manifest.raw.id.clone(),
+            block_version: block.manifest.raw.version.clone(),
+            citizen: call.ctx.citizen.clone(),
+            municipality: call.ctx.municipality.clone(),
+            now_ms: call.ctx.now_ms,
+        };
+        let state = HostState::new(StateConfig {
+            scope,
+            requested: block.requested.clone(),
+            permissions: call.permissions.clone(),
+            provider: call.provider.clone(),
+            max_memory_bytes: self.config.max_memory_bytes,
+            max_calls: self.config.max_capability_calls,
+            max_log_bytes: self.config.max_log_bytes,
+        });
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limiter);
+        let ticks = self.config.call_timeout.as_millis().div_ceil(engine::EPOCH_TICK.as_millis()).max(1);
+        store.set_epoch_deadline(ticks as u64);
+        store.epoch_deadline_trap();
+        store
+    }
+
+    /// Name a failed call for what it was.
+    fn classify(&self, store: &Store<HostState>, error: wasmtime::Error) -> CallError {
+        if let Some(limit) = error.downcast_ref::<HostLimit>() {
+            return CallError::Limit(limit.clone());
+        }
+        let state = store.data();
+        let memory = CallError::MemoryLimit { limit_mib: self.config.max_memory_bytes / (1024 * 1024) };
+        match error.downcast_ref::<Trap>() {
+            Some(Trap::Interrupt) => CallError::Timeout { limit_ms: self.config.call_timeout.as_millis() as u64 },
+            Some(Trap::StackOverflow) => CallError::StackOverflow,
+            Some(_) if state.limiter.memory_refused => memory,
+            Some(Trap::UnreachableCodeReached) => {
+                let stderr = String::from_utf8_lossy(&state.stderr.contents()).into_owned();
+                let message = stderr
+                    .lines()
+                    .find_map(|l| l.split_once("panicked at ").map(|(_, rest)| rest.to_owned()))
+                    .or_else(|| stderr.lines().rev().find(|l| !l.trim().is_empty()).map(str::to_owned))
+                    .unwrap_or_else(|| "no message".into());
+                CallError::Panic { message: truncate(&message, 500) }
+            }
+            Some(trap) => CallError::Trap { message: trap.to_string() },
+            None if state.limiter.memory_refused => memory,
+            None => CallError::Trap { message: truncate(&format!("{error:#}"), 500) },
+        }
+    }
+
+    /// Run `f` on a fresh instance with a deadline, and classify any failure.
+    async fn run<T>(
+        &self,
+        block: &LoadedBlock,
+        call: &Call,
+        f: impl AsyncFnOnce(&Pre, &mut Store<HostState>) -> wasmtime::Result<T>,
+    ) -> Result<T, CallError> {
+        let mut store = self.store(block, call);
+        let started = Instant::now();
+        // The epoch deadline stops guest code; this timeout also bounds time spent in
+        // host calls (a slow database), with a little slack so the epoch fires first.
+        let limit = self.config.call_timeout + self.config.call_timeout / 2 + Duration::from_millis(50);
+        let outcome = tokio::time::timeout(limit, f(&block.pre, &mut store)).await;
+        let result = match outcome {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(self.classify(&store, e)),
+            Err(_) => Err(CallError::Timeout { limit_ms: self.config.call_timeout.as_millis() as u64 }),
+        };
+        tracing::debug!(
+            block = %block.manifest.raw.id,
+            version = %block.manifest.raw.version,
+            elapsed_us = started.elapsed().as_micros() as u64,
+            ok = result.is_ok(),
+            "block call"
+        );
+        result
+    }
+
+    async fn describe(&self, block: &LoadedBlock) -> Result<model::RawManifest, CallError> {
+        let call = Call {
+            ctx: CallContext {
+                citizen: String::new(),
+                municipality: String::new(),
+                locale: model::Locale::Da,
+                view: String::new(),
+                config: "{}".into(),
+                now_ms: 0,
+            },
+            installation: String::new(),
+            permissions: Permissions::default(),
+            provider: Arc::new(crate::caps::memory::MemoryProvider::new(Default::default())),
+        };
+        self.run(block, &call, async |pre, store| match pre {
+            Pre::V1_0(p) => {
+                let b = p.instantiate_async(&mut *store).await?;
+                Ok(adapt::manifest_v1_0(b.jobunivers_block_block().call_describe(&mut *store).await?))
+            }
+            Pre::V1_1(p) => {
+                let b = p.instantiate_async(&mut *store).await?;
+                Ok(adapt::manifest_v1_1(b.jobunivers_block_block().call_describe(&mut *store).await?))
+            }
+        })
+        .await
+    }
+
+    fn finish(&self, outcome: Result<(Option<String>, Vec<model::FlatElement>), BlockFault>) -> Result<Page, CallError> {
+        let (title, flat) = outcome?;
+        let page = validate::page(title, flat).map_err(CallError::InvalidUi)?;
+        let size = validate::weight(&page);
+        if size > self.config.max_output_bytes {
+            return Err(CallError::OutputTooLarge { size, limit: self.config.max_output_bytes });
+        }
+        Ok(page)
+    }
+
+    /// Render the view named in the call's context.
+    pub async fn render(&self, block: &LoadedBlock, call: &Call) -> Result<Page, CallError> {
+        let ctx = &call.ctx;
+        let outcome = self
+            .run(block, call, async |pre, store| match pre {
+                Pre::V1_0(p) => {
+                    let b = p.instantiate_async(&mut *store).await?;
+                    let r = b.jobunivers_block_block().call_render(&mut *store, &adapt::context_v1_0(ctx)).await?;
+                    Ok(r.map(adapt::page_v1_0).map_err(adapt::block_error_v1_0))
+                }
+                Pre::V1_1(p) => {
+                    let b = p.instantiate_async(&mut *store).await?;
+                    let r = b.jobunivers_block_block().call_render(&mut *store, &adapt::context_v1_1(ctx)).await?;
+                    Ok(r.map(adapt::page_v1_1).map_err(adapt::block_error_v1_1))
+                }
+            })
+            .await?;
+        self.finish(outcome)
+    }
+
+    /// Send an action to the block and return the page it shows next.
+    pub async fn handle_action(&self, block: &LoadedBlock, call: &Call, action: &Action) -> Result<Page, CallError> {
+        let ctx = &call.ctx;
+        let outcome = self
+            .run(block, call, async |pre, store| match pre {
+                Pre::V1_0(p) => {
+                    let b = p.instantiate_async(&mut *store).await?;
+                    let r = b
+                        .jobunivers_block_block()
+                        .call_handle_action(&mut *store, &adapt::context_v1_0(ctx), &adapt::action_v1_0(action))
+                        .await?;
+                    Ok(r.map(adapt::page_v1_0).map_err(adapt::block_error_v1_0))
+                }
+                Pre::V1_1(p) => {
+                    let b = p.instantiate_async(&mut *store).await?;
+                    let r = b
+                        .jobunivers_block_block()
+                        .call_handle_action(&mut *store, &adapt::context_v1_1(ctx), &adapt::action_v1_1(action))
+                        .await?;
+                    Ok(r.map(adapt::page_v1_1).map_err(adapt::block_error_v1_1))
+                }
+            })
+            .await?;
+        self.finish(outcome)
+    }
+
+    /// Tell the block about an event. Blocks for contract 1.0 have no events; for them
+    /// this is [`CallError::Unsupported`], which callers treat as "not interested".
+    pub async fn on_event(&self, block: &LoadedBlock, call: &Call, event: &Event) -> Result<(), CallError> {
+        if let Pre::V1_0(_) = block.pre {
+            return Err(CallError::Unsupported(format!(
+                "the block targets contract {}, which has no events (they came in 1.1)",
+                block.contract
+            )));
+        }
+        let ctx = &call.ctx;
+        let outcome = self
+            .run(block, call, async |pre, store| match pre {
+                Pre::V1_0(_) => unreachable!("checked above"),
+                Pre::V1_1(p) => {
+                    let b = p.instantiate_async(&mut *store).await?;
+                    let r = b
+                        .jobunivers_block_block()
+                        .call_on_event(&mut *store, &adapt::context_v1_1(ctx), &adapt::event_v1_1(event))
+                        .await?;
+                    Ok(r.map_err(adapt::block_error_v1_1))
+                }
+            })
+            .await?;
+        outcome.map_err(Into::into)
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
