@@ -12,7 +12,6 @@ use crate::{ui::Page, Action, CapabilityError, Context, Event, Manifest};
 ///
 /// ```
 /// use jobunivers_sdk::prelude::*;
-/// use jobunivers_sdk::ui::Elements;
 ///
 /// struct Counter;
 /// impl Block for Counter {

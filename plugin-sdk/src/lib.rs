@@ -96,7 +96,7 @@ pub const CONTRACT_VERSION: &str = bindings::CONTRACT_VERSION;
 /// ```
 pub mod prelude {
     pub use crate::ui::{
-        Alert, AlertLevel, ButtonStyle, Card, ChatMessage, ChatRole, Choice, Element, Field,
+        Alert, AlertLevel, Button, ButtonStyle, Card, ChatMessage, ChatRole, Choice, Element, Elements, Field,
         FieldKind, Form, LinkTarget, Page, TextStyle,
     };
     pub use crate::{

@@ -6,7 +6,6 @@
 //!
 //! ```
 //! use jobunivers_sdk::prelude::*;
-//! use jobunivers_sdk::ui::Elements;
 //!
 //! let page = Page::new()
 //!     .title("CV-coach")
@@ -24,7 +23,6 @@
 ///
 /// ```
 /// use jobunivers_sdk::prelude::*;
-/// use jobunivers_sdk::ui::Elements;
 /// let card = Card::new("Tips").text("Skriv kort.").list(["Brug tal", "Brug aktive verber"]);
 /// assert_eq!(card.children.len(), 2);
 /// ```
@@ -229,7 +227,6 @@ pub struct BulletList {
 ///
 /// ```
 /// use jobunivers_sdk::prelude::*;
-/// use jobunivers_sdk::ui::Elements;
 /// let card = Card::new("Næste skridt").subtitle("Om 2 dage").button("Åbn", "open");
 /// assert_eq!(card.subtitle.as_deref(), Some("Om 2 dage"));
 /// ```

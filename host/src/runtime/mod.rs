@@ -458,9 +458,16 @@ impl Runtime {
             Some(_) if state.limiter.memory_refused => memory,
             Some(Trap::UnreachableCodeReached) => {
                 let stderr = String::from_utf8_lossy(&state.stderr.contents()).into_owned();
-                let message = stderr
-                    .lines()
-                    .find_map(|l| l.split_once("panicked at ").map(|(_, rest)| rest.to_owned()))
+                // Rust prints "thread '..' panicked at FILE:LINE:COL:" and the message on
+                // the next line.
+                let mut lines = stderr.lines();
+                let message = lines
+                    .by_ref()
+                    .find_map(|l| l.split_once("panicked at ").map(|(_, at)| at.trim_end_matches(':').to_owned()))
+                    .map(|at| match lines.next() {
+                        Some(m) if !m.trim().is_empty() => format!("{} (at {at})", m.trim()),
+                        _ => at,
+                    })
                     .or_else(|| stderr.lines().rev().find(|l| !l.trim().is_empty()).map(str::to_owned))
                     .unwrap_or_else(|| "no message".into());
                 CallError::Panic { message: truncate(&message, 500) }
