@@ -1,0 +1,12 @@
+//! Black-box tests of the whole system. One binary, one module per area.
+//!
+//! The blocks under test are real components: `cargo xtask test` builds them first
+//! (`cargo xtask blocks`).
+
+mod cache;
+mod capabilities;
+mod check;
+mod helpers;
+mod hostile;
+mod runtime;
+mod validation;
