@@ -15,7 +15,10 @@ const ESCO_SHOP_ASSISTANT: &str = "http://data.europa.eu/esco/isco/C5223";
 const ESCO_DRIVER: &str = "http://data.europa.eu/esco/isco/C8322";
 
 fn concept(uri: &str, label: &str) -> Concept {
-    Concept { uri: uri.into(), label: label.into() }
+    Concept {
+        uri: uri.into(),
+        label: label.into(),
+    }
 }
 
 /// The demo citizen's profile.
@@ -26,7 +29,10 @@ pub fn profile() -> Profile {
             concept(ESCO_FREIGHT_HANDLER, "Lagermedarbejder"),
         ]),
         skills: Some(vec![
-            concept("http://data.europa.eu/esco/skill/forklift", "Truckkørsel (certifikat B)"),
+            concept(
+                "http://data.europa.eu/esco/skill/forklift",
+                "Truckkørsel (certifikat B)",
+            ),
             concept("http://data.europa.eu/esco/skill/inventory", "Lagerstyring"),
         ]),
         education: Some(vec![Education {
@@ -48,7 +54,11 @@ pub fn profile() -> Profile {
              Kontakt\nanna.jensen@example.dk, 12 34 56 78"
                 .into(),
         ),
-        preferred_area: Some(Area { postal_code: "8000".into(), city: "Aarhus C".into(), max_commute_km: 30 }),
+        preferred_area: Some(Area {
+            postal_code: "8000".into(),
+            city: "Aarhus C".into(),
+            max_commute_km: 30,
+        }),
         available_from: Some("2026-01-05".into()),
     }
 }

@@ -11,7 +11,11 @@ use jobunivers_host::runtime::model::{Action, CallContext, Locale};
 use jobunivers_host::runtime::{Call, LoadedBlock, Permissions, Runtime, RuntimeConfig};
 
 #[derive(Parser)]
-#[command(name = "jobunivers", version, about = "Jobunivers: the platform for the Virtual Job Universe")]
+#[command(
+    name = "jobunivers",
+    version,
+    about = "Jobunivers: the platform for the Virtual Job Universe"
+)]
 struct Cli {
     /// Where precompiled blocks are cached (default: $XDG_CACHE_HOME/jobunivers or ~/.cache/jobunivers).
     #[arg(long, global = true, env = "JOBUNIVERS_CACHE_DIR")]
@@ -70,11 +74,17 @@ fn default_cache_dir() -> Option<PathBuf> {
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("JOBUNIVERS_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("JOBUNIVERS_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -85,26 +95,46 @@ fn main() -> ExitCode {
 }
 
 async fn load(runtime: &Runtime, file: &Path) -> Result<LoadedBlock, String> {
-    let bytes = std::fs::read(file).map_err(|e| format!("{}: cannot read the file: {e}", file.display()))?;
-    runtime.load(&bytes).await.map_err(|e| format!("{}: {e}", file.display()))
+    let bytes = std::fs::read(file)
+        .map_err(|e| format!("{}: cannot read the file: {e}", file.display()))?;
+    runtime
+        .load(&bytes)
+        .await
+        .map_err(|e| format!("{}: {e}", file.display()))
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
-    let config = RuntimeConfig { cache_dir: cli.cache_dir.or_else(default_cache_dir), ..RuntimeConfig::default() };
+    let config = RuntimeConfig {
+        cache_dir: cli.cache_dir.or_else(default_cache_dir),
+        ..RuntimeConfig::default()
+    };
     let runtime = Runtime::new(config).map_err(|e| format!("cannot start the runtime: {e:#}"))?;
     match cli.command {
-        Command::Block { command: BlockCommand::Check { file } } => {
+        Command::Block {
+            command: BlockCommand::Check { file },
+        } => {
             let block = load(&runtime, &file).await?;
             print!("{}", describe(&block));
             Ok(())
         }
-        Command::Block { command: BlockCommand::Render { file, config, view, locale, action, payload, input } } => {
+        Command::Block {
+            command:
+                BlockCommand::Render {
+                    file,
+                    config,
+                    view,
+                    locale,
+                    action,
+                    payload,
+                    input,
+                },
+        } => {
             let block = load(&runtime, &file).await?;
             let locale: Locale = locale.parse()?;
             let config = match config {
                 Some(c) => {
-                    let v: serde_json::Value =
-                        serde_json::from_str(&c).map_err(|e| format!("--config is not valid JSON: {e}"))?;
+                    let v: serde_json::Value = serde_json::from_str(&c)
+                        .map_err(|e| format!("--config is not valid JSON: {e}"))?;
                     if !v.is_object() {
                         return Err("--config must be a JSON object".into());
                     }
@@ -130,13 +160,20 @@ async fn run(cli: Cli) -> Result<(), String> {
             };
             let page = match action {
                 Some(id) => {
-                    let action = Action { id, payload, fields: parse_input(input.as_deref())? };
+                    let action = Action {
+                        id,
+                        payload,
+                        fields: parse_input(input.as_deref())?,
+                    };
                     runtime.handle_action(&block, &call, &action).await
                 }
                 None => runtime.render(&block, &call).await,
             }
             .map_err(|e| format!("{}: {e}", file.display()))?;
-            println!("{}", serde_json::to_string_pretty(&page).expect("a page serializes"));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&page).expect("a page serializes")
+            );
             Ok(())
         }
     }
@@ -150,9 +187,14 @@ fn now_ms() -> i64 {
 }
 
 fn parse_input(input: Option<&str>) -> Result<Vec<(String, String)>, String> {
-    let Some(input) = input else { return Ok(Vec::new()) };
-    let value: serde_json::Value = serde_json::from_str(input).map_err(|e| format!("--input is not valid JSON: {e}"))?;
-    let object = value.as_object().ok_or("--input must be a JSON object of field names to values")?;
+    let Some(input) = input else {
+        return Ok(Vec::new());
+    };
+    let value: serde_json::Value =
+        serde_json::from_str(input).map_err(|e| format!("--input is not valid JSON: {e}"))?;
+    let object = value
+        .as_object()
+        .ok_or("--input must be a JSON object of field names to values")?;
     let mut fields = Vec::new();
     for (name, v) in object {
         let values = match v {
@@ -189,7 +231,10 @@ fn describe(block: &LoadedBlock) -> String {
         }
     }
     for c in &block.unused_capabilities {
-        let _ = writeln!(out, "warning: requests '{c}' but never uses it; remove it from the manifest");
+        let _ = writeln!(
+            out,
+            "warning: requests '{c}' but never uses it; remove it from the manifest"
+        );
     }
     out
 }

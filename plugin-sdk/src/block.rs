@@ -92,7 +92,10 @@ impl std::error::Error for BlockError {}
 
 impl From<CapabilityError> for BlockError {
     fn from(e: CapabilityError) -> Self {
-        Self::Failed(format!("capability refused: {}", crate::convert::capability_error_text(&e)))
+        Self::Failed(format!(
+            "capability refused: {}",
+            crate::convert::capability_error_text(&e)
+        ))
     }
 }
 

@@ -66,8 +66,9 @@ impl Context {
     /// The host has validated it against the manifest's schema, so an error here means
     /// the type and the schema disagree.
     pub fn config<T: DeserializeOwned>(&self) -> Result<T, BlockError> {
-        serde_json::from_str(&self.config_json)
-            .map_err(|e| BlockError::Failed(format!("the configuration does not fit the block: {e}")))
+        serde_json::from_str(&self.config_json).map_err(|e| {
+            BlockError::Failed(format!("the configuration does not fit the block: {e}"))
+        })
     }
 
     /// Today's date (UTC) as (year, month, day).
@@ -85,7 +86,7 @@ impl Context {
 ///
 /// ```
 /// assert_eq!(jobunivers_sdk::civil_from_days(0), (1970, 1, 1));
-/// assert_eq!(jobunivers_sdk::civil_from_days(20_458), (2026, 1, 6));
+/// assert_eq!(jobunivers_sdk::civil_from_days(20_459), (2026, 1, 6));
 /// ```
 pub fn civil_from_days(days: i64) -> (i32, u32, u32) {
     // Howard Hinnant's algorithm: exact for the proleptic Gregorian calendar.
@@ -104,7 +105,7 @@ pub fn civil_from_days(days: i64) -> (i32, u32, u32) {
 /// The count of days since 1970-01-01 of a date.
 ///
 /// ```
-/// assert_eq!(jobunivers_sdk::days_from_civil(2026, 1, 6), 20_458);
+/// assert_eq!(jobunivers_sdk::days_from_civil(2026, 1, 6), 20_459);
 /// ```
 pub fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
     let y = i64::from(year) - i64::from(month <= 2);
@@ -138,7 +139,10 @@ pub struct Action {
 impl Action {
     /// An action with no payload and no fields (useful in tests).
     pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into(), ..Self::default() }
+        Self {
+            id: id.into(),
+            ..Self::default()
+        }
     }
     /// Add a submitted field (useful in tests).
     pub fn with_field(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
@@ -155,7 +159,10 @@ impl Action {
     }
     /// Every value submitted under `name` (checkbox groups).
     pub fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.fields.iter().filter(move |(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.fields
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 

@@ -6,8 +6,7 @@ use crate::bindings::exports::jobunivers::block::block as wblock;
 use crate::bindings::jobunivers::block::{types as wtypes, ui as wui};
 use crate::bindings::Exported;
 use crate::ui::{
-    AlertLevel, ButtonStyle, ChatMessage, ChatRole, Element, FieldKind, LinkTarget, Page,
-    TextStyle,
+    AlertLevel, ButtonStyle, ChatMessage, ChatRole, Element, FieldKind, LinkTarget, Page, TextStyle,
 };
 use crate::{Action, Block, BlockError, CapabilityError, Context, Locale, Manifest};
 
@@ -59,7 +58,10 @@ fn manifest(m: Manifest) -> wtypes::Manifest {
             .into_iter()
             .map(|c| wtypes::CapabilityRequest {
                 name: c.capability.as_str().to_owned(),
-                reason: wtypes::Localized { da: c.reason_da, en: c.reason_en },
+                reason: wtypes::Localized {
+                    da: c.reason_da,
+                    en: c.reason_en,
+                },
             })
             .collect(),
         config_schema: m.config_schema.to_string(),
@@ -80,7 +82,12 @@ pub(crate) fn chat_message(m: &ChatMessage) -> wui::ChatMessage {
 }
 
 fn choices(c: Vec<crate::ui::Choice>) -> Vec<wui::Choice> {
-    c.into_iter().map(|c| wui::Choice { value: c.value, label: c.label }).collect()
+    c.into_iter()
+        .map(|c| wui::Choice {
+            value: c.value,
+            label: c.label,
+        })
+        .collect()
 }
 
 /// Flatten the element tree into the contract's list, where a card's children are
@@ -102,7 +109,10 @@ fn emit(element: Element, out: &mut Vec<wui::Element>) -> u32 {
             });
             return index as u32;
         }
-        Element::Heading(h) => wui::Element::Heading(wui::Heading { text: h.text, level: h.level }),
+        Element::Heading(h) => wui::Element::Heading(wui::Heading {
+            text: h.text,
+            level: h.level,
+        }),
         Element::Paragraph(p) => wui::Element::Paragraph(wui::Paragraph {
             text: p.text,
             style: match p.style {
@@ -111,9 +121,10 @@ fn emit(element: Element, out: &mut Vec<wui::Element>) -> u32 {
                 TextStyle::Muted => wui::TextStyle::Muted,
             },
         }),
-        Element::List(l) => {
-            wui::Element::BulletList(wui::BulletList { items: l.items, ordered: l.ordered })
-        }
+        Element::List(l) => wui::Element::BulletList(wui::BulletList {
+            items: l.items,
+            ordered: l.ordered,
+        }),
         Element::Link(l) => wui::Element::Link(wui::Link {
             label: l.label,
             target: match l.target {
@@ -159,9 +170,11 @@ fn emit(element: Element, out: &mut Vec<wui::Element>) -> u32 {
                 })
                 .collect(),
         }),
-        Element::Progress(p) => {
-            wui::Element::Progress(wui::Progress { label: p.label, value: p.value, max: p.max })
-        }
+        Element::Progress(p) => wui::Element::Progress(wui::Progress {
+            label: p.label,
+            value: p.value,
+            max: p.max,
+        }),
         Element::Alert(a) => wui::Element::Alert(wui::Alert {
             level: match a.level {
                 AlertLevel::Info => wui::AlertLevel::Info,
@@ -187,7 +200,10 @@ fn page(p: Page) -> wui::Page {
     for element in p.elements {
         emit(element, &mut elements);
     }
-    wui::Page { title: p.title, elements }
+    wui::Page {
+        title: p.title,
+        elements,
+    }
 }
 
 impl<T: Block> wblock::Guest for Exported<T> {
@@ -203,8 +219,14 @@ impl<T: Block> wblock::Guest for Exported<T> {
         ctx: wtypes::Context,
         action: wblock::Action,
     ) -> Result<wui::Page, wblock::BlockError> {
-        let action = Action { id: action.id, payload: action.payload, fields: action.fields };
-        T::handle_action(&context(ctx), &action).map(page).map_err(block_error)
+        let action = Action {
+            id: action.id,
+            payload: action.payload,
+            fields: action.fields,
+        };
+        T::handle_action(&context(ctx), &action)
+            .map(page)
+            .map_err(block_error)
     }
 
     #[cfg(feature = "contract-1-1")]

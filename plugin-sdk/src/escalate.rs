@@ -16,9 +16,15 @@ use crate::CapabilityError;
 pub use raw::{MeetingKind, State, Thread, ThreadMessage, TimeWindow};
 
 /// Hand a chat over to a caseworker with its transcript; returns the thread id.
-pub fn hand_over_chat(transcript: &[ChatMessage], summary: &str) -> Result<String, CapabilityError> {
+pub fn hand_over_chat(
+    transcript: &[ChatMessage],
+    summary: &str,
+) -> Result<String, CapabilityError> {
     raw::open(&raw::Request::ChatHandover(raw::ChatHandover {
-        transcript: transcript.iter().map(crate::convert::chat_message).collect(),
+        transcript: transcript
+            .iter()
+            .map(crate::convert::chat_message)
+            .collect(),
         summary: summary.to_owned(),
     }))
 }

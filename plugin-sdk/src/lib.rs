@@ -47,7 +47,11 @@
 
 extern crate self as jobunivers_sdk;
 
-#[cfg(all(target_arch = "wasm32", feature = "contract-1-0", feature = "contract-1-1"))]
+#[cfg(all(
+    target_arch = "wasm32",
+    feature = "contract-1-0",
+    feature = "contract-1-1"
+))]
 compile_error!(
     "jobunivers-sdk: enable exactly one contract feature (contract-1-0 or contract-1-1); \
      build blocks that target different contract versions in separate cargo invocations"
@@ -96,11 +100,11 @@ pub const CONTRACT_VERSION: &str = bindings::CONTRACT_VERSION;
 /// ```
 pub mod prelude {
     pub use crate::ui::{
-        Alert, AlertLevel, Button, ButtonStyle, Card, ChatMessage, ChatRole, Choice, Element, Elements, Field,
-        FieldKind, Form, LinkTarget, Page, TextStyle,
+        Alert, AlertLevel, Button, ButtonStyle, Card, ChatMessage, ChatRole, Choice, Element,
+        Elements, Field, FieldKind, Form, LinkTarget, Page, TextStyle,
     };
     pub use crate::{
-        Action, Block, BlockError, CapabilityError, Capability, Category, Context, Event, Locale,
+        Action, Block, BlockError, Capability, CapabilityError, Category, Context, Event, Locale,
         Manifest,
     };
 }
@@ -127,6 +131,9 @@ pub mod __private {
 #[macro_export]
 macro_rules! export_block {
     ($block:ty) => {
+        // Only a wasm build is a component; a native build (unit tests of the block's
+        // logic) exports nothing.
+        #[cfg(target_arch = "wasm32")]
         const _: () = {
             type __JobuniversExported = $crate::__private::Exported<$block>;
             $crate::bindings::__export_building_block!(

@@ -32,19 +32,31 @@ pub trait Elements: Sized {
 
     /// Add a heading; levels 1 to 3 are relative to the block's place on the page.
     fn heading(self, level: u8, text: impl Into<String>) -> Self {
-        self.push(Element::Heading(Heading { level, text: text.into() }))
+        self.push(Element::Heading(Heading {
+            level,
+            text: text.into(),
+        }))
     }
     /// Add a paragraph.
     fn text(self, text: impl Into<String>) -> Self {
-        self.push(Element::Paragraph(Paragraph { text: text.into(), style: TextStyle::Normal }))
+        self.push(Element::Paragraph(Paragraph {
+            text: text.into(),
+            style: TextStyle::Normal,
+        }))
     }
     /// Add an introductory paragraph, shown larger.
     fn lead(self, text: impl Into<String>) -> Self {
-        self.push(Element::Paragraph(Paragraph { text: text.into(), style: TextStyle::Lead }))
+        self.push(Element::Paragraph(Paragraph {
+            text: text.into(),
+            style: TextStyle::Lead,
+        }))
     }
     /// Add a paragraph of secondary importance.
     fn muted(self, text: impl Into<String>) -> Self {
-        self.push(Element::Paragraph(Paragraph { text: text.into(), style: TextStyle::Muted }))
+        self.push(Element::Paragraph(Paragraph {
+            text: text.into(),
+            style: TextStyle::Muted,
+        }))
     }
     /// Add a bullet list.
     fn list<I, S>(self, items: I) -> Self
@@ -74,7 +86,10 @@ pub trait Elements: Sized {
     }
     /// Add a link to another view of this block.
     fn link_view(self, label: impl Into<String>, view: impl Into<String>) -> Self {
-        self.push(Element::Link(Link { label: label.into(), target: LinkTarget::View(view.into()) }))
+        self.push(Element::Link(Link {
+            label: label.into(),
+            target: LinkTarget::View(view.into()),
+        }))
     }
     /// Add a link to an https address outside the platform.
     fn link_external(self, label: impl Into<String>, url: impl Into<String>) -> Self {
@@ -93,7 +108,11 @@ pub trait Elements: Sized {
     }
     /// Add a progress bar.
     fn progress(self, label: impl Into<String>, value: u32, max: u32) -> Self {
-        self.push(Element::Progress(Progress { label: label.into(), value, max }))
+        self.push(Element::Progress(Progress {
+            label: label.into(),
+            value,
+            max,
+        }))
     }
     /// Add an alert.
     fn alert(self, alert: Alert) -> Self {
@@ -243,7 +262,11 @@ pub struct Card {
 impl Card {
     /// A card with a title and nothing in it yet.
     pub fn new(title: impl Into<String>) -> Self {
-        Self { title: title.into(), subtitle: None, children: Vec::new() }
+        Self {
+            title: title.into(),
+            subtitle: None,
+            children: Vec::new(),
+        }
     }
     /// Set the line under the title.
     pub fn subtitle(mut self, subtitle: impl Into<String>) -> Self {
@@ -308,7 +331,12 @@ pub struct Button {
 impl Button {
     /// A primary button.
     pub fn new(label: impl Into<String>, action: impl Into<String>) -> Self {
-        Self { label: label.into(), action: action.into(), payload: None, style: ButtonStyle::Primary }
+        Self {
+            label: label.into(),
+            action: action.into(),
+            payload: None,
+            style: ButtonStyle::Primary,
+        }
     }
     /// Send a value along with the action.
     pub fn payload(mut self, payload: impl Into<String>) -> Self {
@@ -339,7 +367,10 @@ impl Choice {
     /// assert_eq!(c.value, "video");
     /// ```
     pub fn new(value: impl Into<String>, label: impl Into<String>) -> Self {
-        Self { value: value.into(), label: label.into() }
+        Self {
+            value: value.into(),
+            label: label.into(),
+        }
     }
 }
 
@@ -501,7 +532,11 @@ pub struct Form {
 impl Form {
     /// A form with no fields yet.
     pub fn new(action: impl Into<String>, submit_label: impl Into<String>) -> Self {
-        Self { action: action.into(), submit_label: submit_label.into(), fields: Vec::new() }
+        Self {
+            action: action.into(),
+            submit_label: submit_label.into(),
+            fields: Vec::new(),
+        }
     }
     /// Add a field.
     pub fn field(mut self, field: Field) -> Self {
@@ -563,7 +598,11 @@ pub struct Alert {
 
 impl Alert {
     fn with(level: AlertLevel, text: impl Into<String>) -> Self {
-        Self { level, title: None, text: text.into() }
+        Self {
+            level,
+            title: None,
+            text: text.into(),
+        }
     }
     /// Good to know.
     pub fn info(text: impl Into<String>) -> Self {
@@ -636,7 +675,11 @@ impl Chat {
     }
     /// Add a message.
     pub fn message(mut self, role: ChatRole, text: impl Into<String>, at_ms: Option<i64>) -> Self {
-        self.messages.push(ChatMessage { role, text: text.into(), at_ms });
+        self.messages.push(ChatMessage {
+            role,
+            text: text.into(),
+            at_ms,
+        });
         self
     }
     /// Let the citizen write; their message is sent as `action` with the field `message`.

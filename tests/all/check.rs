@@ -7,7 +7,11 @@ use crate::helpers::{jobunivers, wasm, wasm_path};
 fn stderr_line(out: &std::process::Output) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "expected exactly one line on stderr, got: {stderr}");
+    assert_eq!(
+        lines.len(),
+        1,
+        "expected exactly one line on stderr, got: {stderr}"
+    );
     lines[0].to_owned()
 }
 
@@ -16,11 +20,31 @@ fn garbage_is_refused_with_one_line_that_says_what_it_is() {
     let hello = wasm("fixture_hello");
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("empty file", vec![], "the file is empty"),
-        ("text file", b"Dette er ikke en blok.\n".to_vec(), "not a WebAssembly file"),
-        ("core module", b"\0asm\x01\0\0\0".to_vec(), "core WebAssembly module, not a component"),
-        ("truncated component", hello[..hello.len() / 2].to_vec(), "not a valid WebAssembly component"),
-        ("unknown layer", b"\0asm\x0d\0\x02\0".to_vec(), "not a valid WebAssembly component"),
-        ("zip file", b"PK\x03\x04\x14\0\0\0\x08\0".to_vec(), "not a WebAssembly file"),
+        (
+            "text file",
+            b"Dette er ikke en blok.\n".to_vec(),
+            "not a WebAssembly file",
+        ),
+        (
+            "core module",
+            b"\0asm\x01\0\0\0".to_vec(),
+            "core WebAssembly module, not a component",
+        ),
+        (
+            "truncated component",
+            hello[..hello.len() / 2].to_vec(),
+            "not a valid WebAssembly component",
+        ),
+        (
+            "unknown layer",
+            b"\0asm\x0d\0\x02\0".to_vec(),
+            "not a valid WebAssembly component",
+        ),
+        (
+            "zip file",
+            b"PK\x03\x04\x14\0\0\0\x08\0".to_vec(),
+            "not a WebAssembly file",
+        ),
     ];
     for (name, bytes, expected) in cases {
         let mut file = tempfile::NamedTempFile::new().unwrap();
@@ -29,7 +53,10 @@ fn garbage_is_refused_with_one_line_that_says_what_it_is() {
         assert_eq!(out.status.code(), Some(1), "{name}: exit code");
         let line = stderr_line(&out);
         assert!(line.starts_with("error: "), "{name}: {line}");
-        assert!(line.contains(expected), "{name}: expected '{expected}' in: {line}");
+        assert!(
+            line.contains(expected),
+            "{name}: expected '{expected}' in: {line}"
+        );
         assert!(out.stdout.is_empty(), "{name}: nothing on stdout");
     }
 }
@@ -44,21 +71,34 @@ fn a_missing_file_is_named() {
 #[test]
 fn components_the_host_cannot_trust_or_run_are_refused() {
     let cases = [
-        ("fixture_future_contract", "targets contract 2.0.0, which this host does not support (supported: 1.0, 1.1)"),
-        ("fixture_undeclared", "uses the `jobs` capability interface, but its manifest requests none of: jobs"),
+        (
+            "fixture_future_contract",
+            "targets contract 2.0.0, which this host does not support (supported: 1.0, 1.1)",
+        ),
+        (
+            "fixture_undeclared",
+            "uses the `jobs` capability interface, but its manifest requests none of: jobs",
+        ),
     ];
     for (name, expected) in cases {
         let out = jobunivers(&["block", "check", wasm_path(name).to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(1), "{name}");
         let line = stderr_line(&out);
-        assert!(line.contains(expected), "{name}: expected '{expected}' in: {line}");
+        assert!(
+            line.contains(expected),
+            "{name}: expected '{expected}' in: {line}"
+        );
     }
 }
 
 #[test]
 fn check_prints_what_the_block_is() {
     let out = jobunivers(&["block", "check", wasm_path("cv_coach").to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8(out.stdout).unwrap();
     for expected in [
         "ok: jobunivers.cv-coach 1.0.0",
@@ -68,11 +108,21 @@ fn check_prints_what_the_block_is() {
         "profile.cv:",
         "activity:",
     ] {
-        assert!(stdout.contains(expected), "expected '{expected}' in:\n{stdout}");
+        assert!(
+            stdout.contains(expected),
+            "expected '{expected}' in:\n{stdout}"
+        );
     }
-    let out = jobunivers(&["block", "check", wasm_path("fixture_hello").to_str().unwrap()]);
+    let out = jobunivers(&[
+        "block",
+        "check",
+        wasm_path("fixture_hello").to_str().unwrap(),
+    ]);
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(stdout.contains("contract: jobunivers:block@1.1.0"), "{stdout}");
+    assert!(
+        stdout.contains("contract: jobunivers:block@1.1.0"),
+        "{stdout}"
+    );
     assert!(stdout.contains("capabilities: none"), "{stdout}");
 }
 
@@ -81,22 +131,51 @@ fn render_prints_the_ui_as_json_and_runs_actions() {
     let cv = wasm_path("cv_coach");
     let cv = cv.to_str().unwrap();
     let out = jobunivers(&["block", "render", cv, "--locale", "en"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let page: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(page["title"], "CV coach");
-    assert_eq!(page["elements"].as_array().unwrap().last().unwrap()["type"], "form");
+    assert_eq!(
+        page["elements"].as_array().unwrap().last().unwrap()["type"],
+        "form"
+    );
 
     let input = serde_json::json!({ "cv": cv_coach_analysis::SAMPLE_CV_DA }).to_string();
-    let out = jobunivers(&["block", "render", cv, "--action", "analyse", "--input", &input]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = jobunivers(&[
+        "block", "render", cv, "--action", "analyse", "--input", &input,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let page: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let progress = &page["elements"][0];
     assert_eq!(progress["type"], "progress");
-    assert!(progress["value"].as_u64().unwrap() > 70, "the sample CV scores well: {progress}");
+    assert!(
+        progress["value"].as_u64().unwrap() > 70,
+        "the sample CV scores well: {progress}"
+    );
 
-    let out = jobunivers(&["block", "render", cv, "--config", r#"{"show_score": false}"#, "--action", "analyse", "--input", &input]);
+    let out = jobunivers(&[
+        "block",
+        "render",
+        cv,
+        "--config",
+        r#"{"show_score": false}"#,
+        "--action",
+        "analyse",
+        "--input",
+        &input,
+    ]);
     let page: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_ne!(page["elements"][0]["type"], "progress", "the config hides the score");
+    assert_ne!(
+        page["elements"][0]["type"], "progress",
+        "the config hides the score"
+    );
 }
 
 #[test]
@@ -107,7 +186,10 @@ fn render_refuses_bad_arguments_plainly() {
         (&["--config", "{not json"], "--config is not valid JSON"),
         (&["--config", "[1,2]"], "--config must be a JSON object"),
         (&["--locale", "fr"], "unknown locale 'fr'"),
-        (&["--action", "analyse", "--input", "[]"], "--input must be a JSON object"),
+        (
+            &["--action", "analyse", "--input", "[]"],
+            "--input must be a JSON object",
+        ),
         (&["--view", "settings"], "unknown view 'settings'"),
     ];
     for (args, expected) in cases {
@@ -116,6 +198,9 @@ fn render_refuses_bad_arguments_plainly() {
         let out = jobunivers(&all);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         let line = stderr_line(&out);
-        assert!(line.contains(expected), "{args:?}: expected '{expected}' in: {line}");
+        assert!(
+            line.contains(expected),
+            "{args:?}: expected '{expected}' in: {line}"
+        );
     }
 }

@@ -18,8 +18,14 @@ pub fn wasm_path(name: &str) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    let path = target.join("wasm32-wasip2/release").join(format!("{name}.wasm"));
-    assert!(path.exists(), "{} is missing: run `cargo xtask blocks` (or `cargo xtask test`) first", path.display());
+    let path = target
+        .join("wasm32-wasip2/release")
+        .join(format!("{name}.wasm"));
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo xtask blocks` (or `cargo xtask test`) first",
+        path.display()
+    );
     path
 }
 
@@ -30,22 +36,38 @@ pub fn wasm(name: &str) -> Vec<u8> {
 
 /// A runtime with a short deadline so hostile tests finish quickly.
 pub fn runtime() -> Runtime {
-    Runtime::new(RuntimeConfig { call_timeout: Duration::from_millis(300), ..RuntimeConfig::default() })
-        .expect("starting the runtime")
+    Runtime::new(RuntimeConfig {
+        call_timeout: Duration::from_millis(300),
+        ..RuntimeConfig::default()
+    })
+    .expect("starting the runtime")
 }
 
 /// Load a built component.
 pub async fn load(runtime: &Runtime, name: &str) -> LoadedBlock {
-    runtime.load(&wasm(name)).await.unwrap_or_else(|e| panic!("loading {name}: {e}"))
+    runtime
+        .load(&wasm(name))
+        .await
+        .unwrap_or_else(|e| panic!("loading {name}: {e}"))
 }
 
 /// A provider with the demo citizen's profile and jobs.
 pub fn provider() -> Arc<MemoryProvider> {
-    Arc::new(MemoryProvider::new(MemoryLimits::default()).with_profile(demo::CITIZEN, demo::profile()).with_jobs(demo::jobs()))
+    Arc::new(
+        MemoryProvider::new(MemoryLimits::default())
+            .with_profile(demo::CITIZEN, demo::profile())
+            .with_jobs(demo::jobs()),
+    )
 }
 
 /// A call for `citizen` in Aarhus.
-pub fn call_for(citizen: &str, view: &str, locale: Locale, permissions: Permissions, provider: Arc<MemoryProvider>) -> Call {
+pub fn call_for(
+    citizen: &str,
+    view: &str,
+    locale: Locale,
+    permissions: Permissions,
+    provider: Arc<MemoryProvider>,
+) -> Call {
     Call {
         ctx: CallContext {
             citizen: citizen.into(),
@@ -63,7 +85,13 @@ pub fn call_for(citizen: &str, view: &str, locale: Locale, permissions: Permissi
 
 /// A call for the demo citizen with everything granted.
 pub fn call(view: &str, locale: Locale) -> Call {
-    call_for(demo::CITIZEN, view, locale, Permissions::everything(), provider())
+    call_for(
+        demo::CITIZEN,
+        view,
+        locale,
+        Permissions::everything(),
+        provider(),
+    )
 }
 
 /// Run the `jobunivers` command with a private artifact cache.

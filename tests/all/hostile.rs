@@ -17,21 +17,37 @@ async fn every_kind_of_misbehaviour_is_stopped_and_named() {
         ("recursion", "stack", "overflowed its stack"),
         ("panic", "panic", "deliberate panic in the hostile block"),
         ("huge", "output-too-large", "the limit is 524288 bytes"),
-        ("flood", "capability-flood", "more than 1000 capability calls"),
+        (
+            "flood",
+            "capability-flood",
+            "more than 1000 capability calls",
+        ),
         ("invalid-ui", "invalid-ui", "heading level 9 is not allowed"),
         ("bad-link", "invalid-ui", "must start with https://"),
         ("refuse", "failed", "the block gave up"),
     ];
     for (view, kind, message) in cases {
-        let err = runtime.render(&hostile, &call(view, Locale::Da)).await.expect_err(view);
+        let err = runtime
+            .render(&hostile, &call(view, Locale::Da))
+            .await
+            .expect_err(view);
         assert_eq!(err.kind(), kind, "{view}: {err}");
-        assert!(err.to_string().contains(message), "{view}: expected '{message}' in '{err}'");
+        assert!(
+            err.to_string().contains(message),
+            "{view}: expected '{message}' in '{err}'"
+        );
         // The host carries on: the next call of another block works.
-        let page = runtime.render(&hello, &call("", Locale::Da)).await.unwrap_or_else(|e| panic!("after {view}: {e}"));
+        let page = runtime
+            .render(&hello, &call("", Locale::Da))
+            .await
+            .unwrap_or_else(|e| panic!("after {view}: {e}"));
         assert_eq!(page.elements.len(), 1);
     }
     // And the hostile block itself still serves its harmless view.
-    let page = runtime.render(&hostile, &call("", Locale::Da)).await.unwrap();
+    let page = runtime
+        .render(&hostile, &call("", Locale::Da))
+        .await
+        .unwrap();
     assert!(text_of(&page).contains("harmless"));
 }
 
@@ -47,10 +63,17 @@ async fn an_endless_loop_does_not_hold_up_other_blocks() {
     let mut friendly = Vec::new();
     for _ in 0..20 {
         let (runtime, hello) = (runtime.clone(), hello.clone());
-        friendly.push(tokio::spawn(async move { runtime.render(&hello, &call("", Locale::En)).await }));
+        friendly.push(tokio::spawn(async move {
+            runtime.render(&hello, &call("", Locale::En)).await
+        }));
     }
     for f in friendly {
-        f.await.unwrap().expect("friendly blocks render while another loops");
+        f.await
+            .unwrap()
+            .expect("friendly blocks render while another loops");
     }
-    assert!(matches!(looping.await.unwrap(), Err(CallError::Timeout { .. })));
+    assert!(matches!(
+        looping.await.unwrap(),
+        Err(CallError::Timeout { .. })
+    ));
 }

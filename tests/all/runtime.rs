@@ -17,9 +17,21 @@ async fn a_1_0_block_and_a_1_1_block_run_on_the_same_host() {
     let page = runtime.render(&old, &call("", Locale::Da)).await.unwrap();
     assert_eq!(page.title.as_deref(), Some("CV-coach"));
     let page = runtime.render(&new, &call("", Locale::Da)).await.unwrap();
-    assert_eq!(page.elements, vec![Element::Heading { text: "Hej!".into(), level: 1 }]);
+    assert_eq!(
+        page.elements,
+        vec![Element::Heading {
+            text: "Hej!".into(),
+            level: 1
+        }]
+    );
     let page = runtime.render(&new, &call("", Locale::En)).await.unwrap();
-    assert_eq!(page.elements, vec![Element::Heading { text: "Hello!".into(), level: 1 }]);
+    assert_eq!(
+        page.elements,
+        vec![Element::Heading {
+            text: "Hello!".into(),
+            level: 1
+        }]
+    );
 }
 
 #[tokio::test]
@@ -27,8 +39,13 @@ async fn events_reach_1_1_blocks_and_are_declined_for_1_0_blocks() {
     let runtime = runtime();
     let old = load(&runtime, "cv_coach").await;
     let new = load(&runtime, "fixture_hello").await;
-    let event = Event::NewJobPostings { ids: vec!["demo-1001".into()] };
-    runtime.on_event(&new, &call("", Locale::Da), &event).await.unwrap();
+    let event = Event::NewJobPostings {
+        ids: vec!["demo-1001".into()],
+    };
+    runtime
+        .on_event(&new, &call("", Locale::Da), &event)
+        .await
+        .unwrap();
     match runtime.on_event(&old, &call("", Locale::Da), &event).await {
         Err(CallError::Unsupported(m)) => assert!(m.contains("came in 1.1"), "{m}"),
         other => panic!("expected Unsupported, got {other:?}"),
@@ -47,11 +64,30 @@ async fn the_cv_coach_analyses_remembers_and_forgets() {
     let runtime = runtime();
     let block = load(&runtime, "cv_coach").await;
     let provider = provider();
-    let call = call_for(demo::CITIZEN, "", Locale::Da, Permissions::everything(), provider.clone());
+    let call = call_for(
+        demo::CITIZEN,
+        "",
+        Locale::Da,
+        Permissions::everything(),
+        provider.clone(),
+    );
 
     // Submitting nothing puts a Danish message next to the field.
-    let page = runtime.handle_action(&block, &call, &Action { id: "analyse".into(), ..Default::default() }).await.unwrap();
-    assert_eq!(form_error(&page).as_deref(), Some("Indsæt teksten fra dit CV for at få en analyse."));
+    let page = runtime
+        .handle_action(
+            &block,
+            &call,
+            &Action {
+                id: "analyse".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        form_error(&page).as_deref(),
+        Some("Indsæt teksten fra dit CV for at få en analyse.")
+    );
 
     // A real CV gets a score, advice, and a recorded activity for the caseworker.
     let analyse = Action {
@@ -59,7 +95,10 @@ async fn the_cv_coach_analyses_remembers_and_forgets() {
         payload: None,
         fields: vec![("cv".into(), cv_coach_analysis::SAMPLE_CV_DA.into())],
     };
-    let page = runtime.handle_action(&block, &call, &analyse).await.unwrap();
+    let page = runtime
+        .handle_action(&block, &call, &analyse)
+        .await
+        .unwrap();
     let score = match &page.elements[0] {
         Element::Progress { value, .. } => *value,
         other => panic!("expected the score first, got {other:?}"),
@@ -75,7 +114,17 @@ async fn the_cv_coach_analyses_remembers_and_forgets() {
     assert!(matches!(page.elements[0], Element::Progress { value, .. } if value == score));
 
     // Forgetting brings back the empty form.
-    let page = runtime.handle_action(&block, &call, &Action { id: "forget".into(), ..Default::default() }).await.unwrap();
+    let page = runtime
+        .handle_action(
+            &block,
+            &call,
+            &Action {
+                id: "forget".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     assert!(!text_of(&page).contains("progress"));
 }
 
@@ -84,31 +133,68 @@ async fn one_citizens_storage_is_invisible_to_another() {
     let runtime = runtime();
     let block = load(&runtime, "cv_coach").await;
     let provider = provider();
-    let anna = call_for("anna", "", Locale::Da, Permissions::everything(), provider.clone());
-    let bo = call_for("bo", "", Locale::Da, Permissions::everything(), provider.clone());
-    let analyse = Action { id: "analyse".into(), payload: None, fields: vec![("cv".into(), cv_coach_analysis::SAMPLE_CV_DA.into())] };
-    runtime.handle_action(&block, &anna, &analyse).await.unwrap();
+    let anna = call_for(
+        "anna",
+        "",
+        Locale::Da,
+        Permissions::everything(),
+        provider.clone(),
+    );
+    let bo = call_for(
+        "bo",
+        "",
+        Locale::Da,
+        Permissions::everything(),
+        provider.clone(),
+    );
+    let analyse = Action {
+        id: "analyse".into(),
+        payload: None,
+        fields: vec![("cv".into(), cv_coach_analysis::SAMPLE_CV_DA.into())],
+    };
+    runtime
+        .handle_action(&block, &anna, &analyse)
+        .await
+        .unwrap();
     let annas = runtime.render(&block, &anna).await.unwrap();
     let bos = runtime.render(&block, &bo).await.unwrap();
     assert!(matches!(annas.elements[0], Element::Progress { .. }));
-    assert!(!bos.elements.iter().any(|e| matches!(e, Element::Progress { .. })), "Bo must not see Anna's analysis");
+    assert!(
+        !bos.elements
+            .iter()
+            .any(|e| matches!(e, Element::Progress { .. })),
+        "Bo must not see Anna's analysis"
+    );
 
     // The same citizen in another installation starts empty too.
     let mut elsewhere = anna.clone();
     elsewhere.installation = "0101:test".into();
     let page = runtime.render(&block, &elsewhere).await.unwrap();
-    assert!(!page.elements.iter().any(|e| matches!(e, Element::Progress { .. })));
+    assert!(!page
+        .elements
+        .iter()
+        .any(|e| matches!(e, Element::Progress { .. })));
 }
 
 #[tokio::test]
 async fn a_full_storage_quota_is_a_clear_failure() {
     let runtime = runtime();
     let block = load(&runtime, "cv_coach").await;
-    let tiny = std::sync::Arc::new(MemoryProvider::new(MemoryLimits { storage_quota_bytes: 100, ..MemoryLimits::default() }));
+    let tiny = std::sync::Arc::new(MemoryProvider::new(MemoryLimits {
+        storage_quota_bytes: 100,
+        ..MemoryLimits::default()
+    }));
     let call = call_for("anna", "", Locale::Da, Permissions::everything(), tiny);
-    let analyse = Action { id: "analyse".into(), payload: None, fields: vec![("cv".into(), cv_coach_analysis::SAMPLE_CV_DA.into())] };
+    let analyse = Action {
+        id: "analyse".into(),
+        payload: None,
+        fields: vec![("cv".into(), cv_coach_analysis::SAMPLE_CV_DA.into())],
+    };
     match runtime.handle_action(&block, &call, &analyse).await {
-        Err(CallError::Failed(m)) => assert!(m.contains("quota exceeded") && m.contains("100 bytes allowed per citizen"), "{m}"),
+        Err(CallError::Failed(m)) => assert!(
+            m.contains("quota exceeded") && m.contains("100 bytes allowed per citizen"),
+            "{m}"
+        ),
         other => panic!("expected a quota failure, got {other:?}"),
     }
 }
@@ -117,8 +203,21 @@ async fn a_full_storage_quota_is_a_clear_failure() {
 async fn unknown_views_and_actions_are_bad_requests() {
     let runtime = runtime();
     let block = load(&runtime, "cv_coach").await;
-    let err = runtime.render(&block, &call("nope", Locale::Da)).await.unwrap_err();
+    let err = runtime
+        .render(&block, &call("nope", Locale::Da))
+        .await
+        .unwrap_err();
     assert_eq!(err, CallError::BadRequest("unknown view 'nope'".into()));
-    let err = runtime.handle_action(&block, &call("", Locale::Da), &Action { id: "dance".into(), ..Default::default() }).await.unwrap_err();
+    let err = runtime
+        .handle_action(
+            &block,
+            &call("", Locale::Da),
+            &Action {
+                id: "dance".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
     assert_eq!(err, CallError::BadRequest("unknown action 'dance'".into()));
 }

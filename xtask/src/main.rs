@@ -15,11 +15,20 @@ const BLOCK_GROUPS: &[&[&str]] = &[
     // Contract 1.0.
     &["cv-coach"],
     // Contract 1.1 (and the fixture for an unsupported contract).
-    &["fixture-hello", "fixture-hostile", "fixture-undeclared", "fixture-cv-bench", "fixture-future-contract"],
+    &[
+        "fixture-hello",
+        "fixture-hostile",
+        "fixture-undeclared",
+        "fixture-cv-bench",
+        "fixture-future-contract",
+    ],
 ];
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_owned()
 }
 
 fn cargo() -> Command {
@@ -51,8 +60,12 @@ fn blocks() -> Result<(), String> {
 }
 
 fn wasm(name: &str) -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"));
-    target.join("wasm32-wasip2/release").join(format!("{name}.wasm"))
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    target
+        .join("wasm32-wasip2/release")
+        .join(format!("{name}.wasm"))
 }
 
 fn demo() -> Result<(), String> {
@@ -65,7 +78,16 @@ fn demo() -> Result<(), String> {
     let cv = wasm("cv_coach");
     let jobunivers = |args: &[&str]| {
         let mut c = cargo();
-        c.args(["run", "--quiet", "-p", "jobunivers-host", "--bin", "jobunivers", "--"]).args(args);
+        c.args([
+            "run",
+            "--quiet",
+            "-p",
+            "jobunivers-host",
+            "--bin",
+            "jobunivers",
+            "--",
+        ])
+        .args(args);
         c
     };
     let cv_path = cv.to_string_lossy().into_owned();
@@ -75,8 +97,12 @@ fn demo() -> Result<(), String> {
     run(jobunivers(&["block", "render", &cv_path, "--locale", "da"]))?;
     let sample = cv_coach_analysis::SAMPLE_CV_DA;
     let input = format!("{{\"cv\": {}}}", json_string(sample));
-    println!("\n$ jobunivers block render {cv_path} --action analyse --input '{{\"cv\": \"...\"}}'");
-    run(jobunivers(&["block", "render", &cv_path, "--action", "analyse", "--input", &input]))
+    println!(
+        "\n$ jobunivers block render {cv_path} --action analyse --input '{{\"cv\": \"...\"}}'"
+    );
+    run(jobunivers(&[
+        "block", "render", &cv_path, "--action", "analyse", "--input", &input,
+    ]))
 }
 
 fn json_string(s: &str) -> String {

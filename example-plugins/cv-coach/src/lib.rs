@@ -62,13 +62,30 @@ impl Remembered {
                 .findings
                 .iter()
                 .filter(|f| f.severity != Severity::Good)
-                .map(|f| (f.da.clone(), f.en.clone(), f.severity == Severity::Important))
+                .map(|f| {
+                    (
+                        f.da.clone(),
+                        f.en.clone(),
+                        f.severity == Severity::Important,
+                    )
+                })
                 .collect(),
-            good: a.findings.iter().filter(|f| f.severity == Severity::Good).map(|f| (f.da.clone(), f.en.clone())).collect(),
+            good: a
+                .findings
+                .iter()
+                .filter(|f| f.severity == Severity::Good)
+                .map(|f| (f.da.clone(), f.en.clone()))
+                .collect(),
             sections: a
                 .sections
                 .iter()
-                .map(|s| (s.section.label(L::Da).to_owned(), s.section.label(L::En).to_owned(), s.found))
+                .map(|s| {
+                    (
+                        s.section.label(L::Da).to_owned(),
+                        s.section.label(L::En).to_owned(),
+                        s.found,
+                    )
+                })
                 .collect(),
             matched: a.matched_keywords.clone(),
             missing: a.missing_keywords.clone(),
@@ -105,17 +122,28 @@ fn cv_form(ctx: &Context, value: Option<&str>, error: Option<String>) -> Form {
 pub fn result_page(ctx: &Context, config: &Config, r: &Remembered) -> Page {
     let mut page = Page::new().title(ctx.t("CV-coach", "CV coach"));
     if config.show_score {
-        page = page.progress(ctx.t("Dit CV's point", "Your CV's score"), u32::from(r.score), 100);
+        page = page.progress(
+            ctx.t("Dit CV's point", "Your CV's score"),
+            u32::from(r.score),
+            100,
+        );
     }
     let sections = r
         .sections
         .iter()
         .map(|(da, en, found)| format!("{} {}", if *found { "✓" } else { "✗" }, ctx.t(da, en)));
-    page = page.card(Card::new(ctx.t("Afsnit i dit CV", "Sections of your CV")).list(sections.collect::<Vec<_>>()));
+    page = page.card(
+        Card::new(ctx.t("Afsnit i dit CV", "Sections of your CV"))
+            .list(sections.collect::<Vec<_>>()),
+    );
     if !r.advice.is_empty() {
         let mut card = Card::new(ctx.t("Gode råd", "Advice"));
         for (da, en, important) in &r.advice {
-            card = if *important { card.alert(Alert::warning(ctx.t(da, en))) } else { card.text(ctx.t(da, en)) };
+            card = if *important {
+                card.alert(Alert::warning(ctx.t(da, en)))
+            } else {
+                card.text(ctx.t(da, en))
+            };
         }
         page = page.card(card);
     }
@@ -152,14 +180,21 @@ fn run_analysis(ctx: &Context, config: &Config, cv: &str) -> Result<Page, BlockE
     // The profile is optional: without consent the analysis just skips job keywords.
     let profile = profile::get().ok();
     let keywords = desired_keywords(config, profile.as_ref());
-    let analysis = analyse(&AnalysisInput { cv_text: cv, desired_keywords: &keywords });
+    let analysis = analyse(&AnalysisInput {
+        cv_text: cv,
+        desired_keywords: &keywords,
+    });
     let remembered = Remembered::from_analysis(&analysis, ctx.now_ms);
     storage::set_json(LAST_KEY, &remembered)?;
     // Recording the review is best effort: the citizen still gets the advice if the
     // municipality has not granted activity recording.
     let _ = activity::record(
         "cv-review",
-        &format!("{} {}", ctx.t("CV gennemgået:", "CV reviewed:"), analysis.score),
+        &format!(
+            "{} {}",
+            ctx.t("CV gennemgået:", "CV reviewed:"),
+            analysis.score
+        ),
         &json!({"score": analysis.score, "words": analysis.word_count, "advice": remembered.advice.len()}),
         None,
     );
@@ -169,10 +204,18 @@ fn run_analysis(ctx: &Context, config: &Config, cv: &str) -> Result<Page, BlockE
 /// Check the pasted CV; `Err` is the message for the field.
 pub fn validate_cv(ctx: &Context, cv: Option<&str>) -> Result<String, String> {
     match cv {
-        None => Err(ctx.t("Indsæt teksten fra dit CV for at få en analyse.", "Paste the text of your CV to get an analysis.").to_owned()),
+        None => Err(ctx
+            .t(
+                "Indsæt teksten fra dit CV for at få en analyse.",
+                "Paste the text of your CV to get an analysis.",
+            )
+            .to_owned()),
         Some(cv) if cv.chars().count() > MAX_CV_CHARS => Err(format!(
             "{} {MAX_CV_CHARS} {}",
-            ctx.t("Dit CV er for langt. Der er plads til", "Your CV is too long. There is room for"),
+            ctx.t(
+                "Dit CV er for langt. Der er plads til",
+                "Your CV is too long. There is room for"
+            ),
             ctx.t("tegn.", "characters.")
         )),
         Some(cv) => Ok(cv.to_owned()),
@@ -223,7 +266,10 @@ impl Block for CvCoach {
                 "A good CV is short, concrete and shows what you can do. Paste your CV and get advice on what to improve.",
             ));
         if profile::get().ok().and_then(|p| p.cv_text).is_some() {
-            page = page.push(Button::new(ctx.t("Brug CV'et fra min profil", "Use the CV from my profile"), "analyse-profile"));
+            page = page.push(Button::new(
+                ctx.t("Brug CV'et fra min profil", "Use the CV from my profile"),
+                "analyse-profile",
+            ));
         }
         Ok(page.form(cv_form(ctx, None, None)))
     }
@@ -264,11 +310,20 @@ mod tests {
 
     #[test]
     fn empty_and_oversized_cvs_get_a_field_message_in_the_citizens_language() {
-        assert!(validate_cv(&ctx(Locale::Da), None).unwrap_err().starts_with("Indsæt"));
-        assert!(validate_cv(&ctx(Locale::En), None).unwrap_err().starts_with("Paste"));
+        assert!(validate_cv(&ctx(Locale::Da), None)
+            .unwrap_err()
+            .starts_with("Indsæt"));
+        assert!(validate_cv(&ctx(Locale::En), None)
+            .unwrap_err()
+            .starts_with("Paste"));
         let long = "a".repeat(MAX_CV_CHARS + 1);
-        assert!(validate_cv(&ctx(Locale::Da), Some(&long)).unwrap_err().contains("for langt"));
-        assert_eq!(validate_cv(&ctx(Locale::Da), Some("Profil")).unwrap(), "Profil");
+        assert!(validate_cv(&ctx(Locale::Da), Some(&long))
+            .unwrap_err()
+            .contains("for langt"));
+        assert_eq!(
+            validate_cv(&ctx(Locale::Da), Some("Profil")).unwrap(),
+            "Profil"
+        );
     }
 
     #[test]
@@ -278,12 +333,28 @@ mod tests {
             desired_keywords: &["lagerkoordinator".to_owned(), "kranfører".to_owned()],
         });
         let r = Remembered::from_analysis(&analysis, 0);
-        let config = Config { show_score: true, extra_keywords: vec![] };
+        let config = Config {
+            show_score: true,
+            extra_keywords: vec![],
+        };
         let page = result_page(&ctx(Locale::Da), &config, &r);
-        assert!(page.elements.iter().any(|e| matches!(e, Element::Progress(p) if p.value == u32::from(r.score))));
+        assert!(page
+            .elements
+            .iter()
+            .any(|e| matches!(e, Element::Progress(p) if p.value == u32::from(r.score))));
         assert!(r.missing.contains(&"kranfører".to_owned()));
-        let hidden = result_page(&ctx(Locale::Da), &Config { show_score: false, extra_keywords: vec![] }, &r);
-        assert!(!hidden.elements.iter().any(|e| matches!(e, Element::Progress(_))));
+        let hidden = result_page(
+            &ctx(Locale::Da),
+            &Config {
+                show_score: false,
+                extra_keywords: vec![],
+            },
+            &r,
+        );
+        assert!(!hidden
+            .elements
+            .iter()
+            .any(|e| matches!(e, Element::Progress(_))));
     }
 
     #[test]

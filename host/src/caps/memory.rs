@@ -23,7 +23,11 @@ pub struct MemoryLimits {
 
 impl Default for MemoryLimits {
     fn default() -> Self {
-        Self { storage_quota_bytes: 256 * 1024, max_key_len: 256, notifications_per_day: 5 }
+        Self {
+            storage_quota_bytes: 256 * 1024,
+            max_key_len: 256,
+            notifications_per_day: 5,
+        }
     }
 }
 
@@ -48,7 +52,12 @@ pub struct MemoryProvider {
 impl MemoryProvider {
     /// An empty provider.
     pub fn new(limits: MemoryLimits) -> Self {
-        Self { limits, profiles: HashMap::new(), jobs: Vec::new(), state: Mutex::default() }
+        Self {
+            limits,
+            profiles: HashMap::new(),
+            jobs: Vec::new(),
+            state: Mutex::default(),
+        }
     }
 
     /// Set a citizen's profile.
@@ -66,7 +75,12 @@ impl MemoryProvider {
     /// The notifications sent to a citizen, oldest first.
     pub fn notifications(&self, citizen: &str) -> Vec<Notification> {
         let state = self.state.lock().expect("memory provider lock");
-        state.notifications.iter().filter(|(s, _)| s.citizen == citizen).map(|(_, n)| n.clone()).collect()
+        state
+            .notifications
+            .iter()
+            .filter(|(s, _)| s.citizen == citizen)
+            .map(|(_, n)| n.clone())
+            .collect()
     }
 
     /// Threads opened for a citizen, with their requests.
@@ -83,8 +97,12 @@ impl MemoryProvider {
     /// Every activity recorded for a citizen by any installation, newest first.
     pub fn activities(&self, citizen: &str) -> Vec<RecordedActivity> {
         let state = self.state.lock().expect("memory provider lock");
-        let mut list: Vec<_> =
-            state.activities.iter().filter(|(s, _)| s.citizen == citizen).map(|(_, a)| a.clone()).collect();
+        let mut list: Vec<_> = state
+            .activities
+            .iter()
+            .filter(|(s, _)| s.citizen == citizen)
+            .map(|(_, a)| a.clone())
+            .collect();
         list.sort_by_key(|a| std::cmp::Reverse(a.occurred_ms));
         list
     }
@@ -108,7 +126,10 @@ fn matches_query(job: &JobPosting, query: &JobQuery) -> bool {
                 || job.employer.to_lowercase().contains(w)
         });
     let occ_ok = query.occupations.is_empty()
-        || job.occupation_uri.as_ref().is_some_and(|u| query.occupations.contains(u));
+        || job
+            .occupation_uri
+            .as_ref()
+            .is_some_and(|u| query.occupations.contains(u));
     let area_ok = query.postal_code.as_ref().is_none_or(|p| {
         // Same first two digits: the same part of the country.
         job.postal_code.get(..2) == p.get(..2)
@@ -120,7 +141,9 @@ fn matches_query(job: &JobPosting, query: &JobQuery) -> bool {
 impl CapabilityProvider for MemoryProvider {
     async fn storage_get(&self, scope: &Scope, key: &str) -> Result<Option<Vec<u8>>, CapError> {
         let state = self.lock();
-        let bucket = state.storage.get(&(scope.installation.clone(), scope.citizen.clone()));
+        let bucket = state
+            .storage
+            .get(&(scope.installation.clone(), scope.citizen.clone()));
         Ok(bucket.and_then(|b| b.get(key).cloned()))
     }
 
@@ -132,9 +155,15 @@ impl CapabilityProvider for MemoryProvider {
             )));
         }
         let mut state = self.lock();
-        let bucket =
-            state.storage.entry((scope.installation.clone(), scope.citizen.clone())).or_default();
-        let used: usize = bucket.iter().filter(|(k, _)| *k != key).map(|(k, v)| k.len() + v.len()).sum();
+        let bucket = state
+            .storage
+            .entry((scope.installation.clone(), scope.citizen.clone()))
+            .or_default();
+        let used: usize = bucket
+            .iter()
+            .filter(|(k, _)| *k != key)
+            .map(|(k, v)| k.len() + v.len())
+            .sum();
         let needed = used + key.len() + value.len();
         if needed > self.limits.storage_quota_bytes {
             return Err(CapError::QuotaExceeded(format!(
@@ -149,7 +178,10 @@ impl CapabilityProvider for MemoryProvider {
 
     async fn storage_delete(&self, scope: &Scope, key: &str) -> Result<(), CapError> {
         let mut state = self.lock();
-        if let Some(bucket) = state.storage.get_mut(&(scope.installation.clone(), scope.citizen.clone())) {
+        if let Some(bucket) = state
+            .storage
+            .get_mut(&(scope.installation.clone(), scope.citizen.clone()))
+        {
             bucket.remove(key);
         }
         Ok(())
@@ -157,19 +189,40 @@ impl CapabilityProvider for MemoryProvider {
 
     async fn storage_list(&self, scope: &Scope, prefix: &str) -> Result<Vec<String>, CapError> {
         let state = self.lock();
-        let bucket = state.storage.get(&(scope.installation.clone(), scope.citizen.clone()));
+        let bucket = state
+            .storage
+            .get(&(scope.installation.clone(), scope.citizen.clone()));
         Ok(bucket
-            .map(|b| b.keys().filter(|k| k.starts_with(prefix)).cloned().collect())
+            .map(|b| {
+                b.keys()
+                    .filter(|k| k.starts_with(prefix))
+                    .cloned()
+                    .collect()
+            })
             .unwrap_or_default())
     }
 
     async fn profile(&self, scope: &Scope) -> Result<Profile, CapError> {
-        Ok(self.profiles.get(&scope.citizen).cloned().unwrap_or_default())
+        Ok(self
+            .profiles
+            .get(&scope.citizen)
+            .cloned()
+            .unwrap_or_default())
     }
 
-    async fn jobs_search(&self, _scope: &Scope, query: JobQuery) -> Result<Vec<JobPosting>, CapError> {
+    async fn jobs_search(
+        &self,
+        _scope: &Scope,
+        query: JobQuery,
+    ) -> Result<Vec<JobPosting>, CapError> {
         let limit = query.limit.clamp(1, 100) as usize;
-        Ok(self.jobs.iter().filter(|j| matches_query(j, &query)).take(limit).cloned().collect())
+        Ok(self
+            .jobs
+            .iter()
+            .filter(|j| matches_query(j, &query))
+            .take(limit)
+            .cloned()
+            .collect())
     }
 
     async fn job_get(&self, _scope: &Scope, id: &str) -> Result<Option<JobPosting>, CapError> {
@@ -211,7 +264,11 @@ impl CapabilityProvider for MemoryProvider {
         Ok(list)
     }
 
-    async fn escalate_open(&self, scope: &Scope, request: EscalationRequest) -> Result<String, CapError> {
+    async fn escalate_open(
+        &self,
+        scope: &Scope,
+        request: EscalationRequest,
+    ) -> Result<String, CapError> {
         let mut state = self.lock();
         state.next_id += 1;
         let id = format!("thread-{}", state.next_id);
@@ -222,7 +279,11 @@ impl CapabilityProvider for MemoryProvider {
         let thread = Thread {
             id: id.clone(),
             state: ThreadState::WaitingForJobcentre,
-            messages: vec![ThreadMessage { from_caseworker: false, text: first, at_ms: scope.now_ms }],
+            messages: vec![ThreadMessage {
+                from_caseworker: false,
+                text: first,
+                at_ms: scope.now_ms,
+            }],
         };
         state.threads.push((scope.clone(), request, thread));
         Ok(id)
@@ -235,7 +296,9 @@ impl CapabilityProvider for MemoryProvider {
             .iter()
             .find(|(s, _, t)| t.id == id && same_owner(s, scope))
             .map(|(_, _, t)| t.clone())
-            .ok_or_else(|| CapError::Invalid(format!("no thread '{id}' for this citizen and block")))
+            .ok_or_else(|| {
+                CapError::Invalid(format!("no thread '{id}' for this citizen and block"))
+            })
     }
 
     async fn escalate_cancel(&self, scope: &Scope, id: &str) -> Result<(), CapError> {
@@ -244,7 +307,9 @@ impl CapabilityProvider for MemoryProvider {
             .threads
             .iter_mut()
             .find(|(s, _, t)| t.id == id && same_owner(s, scope))
-            .ok_or_else(|| CapError::Invalid(format!("no thread '{id}' for this citizen and block")))?;
+            .ok_or_else(|| {
+                CapError::Invalid(format!("no thread '{id}' for this citizen and block"))
+            })?;
         thread.2.state = ThreadState::Cancelled;
         Ok(())
     }

@@ -65,9 +65,15 @@ impl ProfileField {
 impl Capability {
     /// Every capability, in a stable order.
     pub fn all() -> impl Iterator<Item = Capability> {
-        [Self::Storage, Self::Jobs, Self::Activity, Self::Escalate, Self::Notify]
-            .into_iter()
-            .chain(ProfileField::ALL.into_iter().map(Self::Profile))
+        [
+            Self::Storage,
+            Self::Jobs,
+            Self::Activity,
+            Self::Escalate,
+            Self::Notify,
+        ]
+        .into_iter()
+        .chain(ProfileField::ALL.into_iter().map(Self::Profile))
     }
 
     /// The contract name, e.g. "profile.cv".
@@ -197,7 +203,11 @@ pub trait CapabilityProvider: Send + Sync {
     /// The citizen's whole profile; the runtime removes what the block may not see.
     async fn profile(&self, scope: &Scope) -> Result<Profile, CapError>;
     /// Search job postings.
-    async fn jobs_search(&self, scope: &Scope, query: JobQuery) -> Result<Vec<JobPosting>, CapError>;
+    async fn jobs_search(
+        &self,
+        scope: &Scope,
+        query: JobQuery,
+    ) -> Result<Vec<JobPosting>, CapError>;
     /// One job posting.
     async fn job_get(&self, scope: &Scope, id: &str) -> Result<Option<JobPosting>, CapError>;
     /// Record an activity.
@@ -210,7 +220,11 @@ pub trait CapabilityProvider: Send + Sync {
         limit: u32,
     ) -> Result<Vec<RecordedActivity>, CapError>;
     /// Open a thread with the jobcentre.
-    async fn escalate_open(&self, scope: &Scope, request: EscalationRequest) -> Result<String, CapError>;
+    async fn escalate_open(
+        &self,
+        scope: &Scope,
+        request: EscalationRequest,
+    ) -> Result<String, CapError>;
     /// The status of a thread this installation opened for the citizen.
     async fn escalate_status(&self, scope: &Scope, id: &str) -> Result<Thread, CapError>;
     /// Cancel a thread this installation opened for the citizen.

@@ -356,8 +356,14 @@ macro_rules! adapt {
 adapt!(adapt_v1_0 => v1_0);
 adapt!(adapt_v1_1 => v1_1);
 
-pub(crate) use self::adapt_v1_0::{action as action_v1_0, block_error as block_error_v1_0, context as context_v1_0, manifest as manifest_v1_0, page as page_v1_0};
-pub(crate) use self::adapt_v1_1::{action as action_v1_1, block_error as block_error_v1_1, context as context_v1_1, manifest as manifest_v1_1, page as page_v1_1};
+pub(crate) use self::adapt_v1_0::{
+    action as action_v1_0, block_error as block_error_v1_0, context as context_v1_0,
+    manifest as manifest_v1_0, page as page_v1_0,
+};
+pub(crate) use self::adapt_v1_1::{
+    action as action_v1_1, block_error as block_error_v1_1, context as context_v1_1,
+    manifest as manifest_v1_1, page as page_v1_1,
+};
 
 // What 1.1 adds.
 
@@ -366,7 +372,11 @@ impl v1_1::jobunivers::block::notify::Host for HostState {
         &mut self,
         n: v1_1::jobunivers::block::notify::Notification,
     ) -> wasmtime::Result<Result<String, v1_1::jobunivers::block::types::CapabilityError>> {
-        let n = caps::Notification { title: n.title, body: n.body, view: n.view };
+        let n = caps::Notification {
+            title: n.title,
+            body: n.body,
+            view: n.view,
+        };
         self.notify(n).await.map(|r| r.map_err(Into::into))
     }
 }

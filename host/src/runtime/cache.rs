@@ -34,7 +34,10 @@ impl ArtifactCache {
         std::fs::create_dir_all(dir)?;
         let mut h = DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut h);
-        Ok(Self { dir: dir.to_owned(), engine_key: format!("{:016x}", h.finish()) })
+        Ok(Self {
+            dir: dir.to_owned(),
+            engine_key: format!("{:016x}", h.finish()),
+        })
     }
 
     /// Where the artifact of a component with this sha256 lives.

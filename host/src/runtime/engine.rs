@@ -64,7 +64,10 @@ impl EpochTicker {
                 }
             })
             .expect("spawning the epoch thread");
-        Self { stop, thread: Some(thread) }
+        Self {
+            stop,
+            thread: Some(thread),
+        }
     }
 }
 

@@ -25,7 +25,9 @@ pub(crate) fn classify_bytes(bytes: &[u8]) -> Result<(), LoadError> {
         return Err(LoadError::CoreModule);
     }
     if !wasmparser::Parser::is_component(bytes) {
-        return Err(LoadError::Invalid("unknown WebAssembly version or layer".into()));
+        return Err(LoadError::Invalid(
+            "unknown WebAssembly version or layer".into(),
+        ));
     }
     Ok(())
 }
@@ -53,7 +55,14 @@ pub(crate) struct Shape {
 
 /// WASI interfaces a block may import: Rust's standard library uses them. Each is served
 /// inert (no files, sockets, environment; a frozen clock).
-const WASI_ALLOWED: &[&str] = &["wasi:cli", "wasi:io", "wasi:clocks", "wasi:random", "wasi:filesystem", "wasi:sockets"];
+const WASI_ALLOWED: &[&str] = &[
+    "wasi:cli",
+    "wasi:io",
+    "wasi:clocks",
+    "wasi:random",
+    "wasi:filesystem",
+    "wasi:sockets",
+];
 
 pub(crate) fn shape(engine: &Engine, component: &Component) -> Result<Shape, LoadError> {
     let ty = component.component_type();
@@ -62,19 +71,30 @@ pub(crate) fn shape(engine: &Engine, component: &Component) -> Result<Shape, Loa
     let mut contract = None;
     for (name, _) in ty.exports(engine) {
         if let Some((PACKAGE, "block", version)) = split_name(name) {
-            let version = version.ok_or_else(|| LoadError::Invalid(format!("export `{name}` has no version")))?;
+            let version = version
+                .ok_or_else(|| LoadError::Invalid(format!("export `{name}` has no version")))?;
             contract = Some(version);
         }
     }
     let contract = contract.ok_or(LoadError::NoContract)?;
-    let supported_here = SUPPORTED_CONTRACTS
-        .iter()
-        .any(|(major, minor)| contract.major == *major && contract.minor == *minor && contract.pre.is_empty());
+    let supported_here = SUPPORTED_CONTRACTS.iter().any(|(major, minor)| {
+        contract.major == *major && contract.minor == *minor && contract.pre.is_empty()
+    });
     if !supported_here {
-        let newest_minor = SUPPORTED_CONTRACTS.iter().filter(|(m, _)| *m == contract.major).map(|(_, n)| *n).max();
+        let newest_minor = SUPPORTED_CONTRACTS
+            .iter()
+            .filter(|(m, _)| *m == contract.major)
+            .map(|(_, n)| *n)
+            .max();
         return Err(match newest_minor {
-            Some(minor) if contract.minor > minor => LoadError::NewerContract { found: contract, supported },
-            _ => LoadError::UnsupportedContract { found: contract, supported },
+            Some(minor) if contract.minor > minor => LoadError::NewerContract {
+                found: contract,
+                supported,
+            },
+            _ => LoadError::UnsupportedContract {
+                found: contract,
+                supported,
+            },
         });
     }
 
@@ -85,7 +105,10 @@ pub(crate) fn shape(engine: &Engine, component: &Component) -> Result<Shape, Loa
         match split_name(name) {
             Some((PACKAGE, iface, version)) => {
                 if version.as_ref() != Some(&contract) {
-                    return Err(LoadError::MixedContract { import: name.to_owned(), contract });
+                    return Err(LoadError::MixedContract {
+                        import: name.to_owned(),
+                        contract,
+                    });
                 }
                 contract_imports.insert(iface.to_owned());
             }
@@ -93,10 +116,18 @@ pub(crate) fn shape(engine: &Engine, component: &Component) -> Result<Shape, Loa
             _ => return Err(LoadError::ForeignImport(name.to_owned())),
         }
     }
-    Ok(Shape { contract, contract_imports, imports })
+    Ok(Shape {
+        contract,
+        contract_imports,
+        imports,
+    })
 }
 
 /// "1.0, 1.1"
 pub(crate) fn supported_list() -> String {
-    SUPPORTED_CONTRACTS.iter().map(|(a, b)| format!("{a}.{b}")).collect::<Vec<_>>().join(", ")
+    SUPPORTED_CONTRACTS
+        .iter()
+        .map(|(a, b)| format!("{a}.{b}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

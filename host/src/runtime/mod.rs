@@ -28,8 +28,8 @@ use wasmtime::{Engine, Store, Trap};
 use crate::caps::{Capability, CapabilityProvider, Scope};
 pub use cache::{ArtifactCache, CacheOutcome};
 use model::{Action, CallContext, Event, Page};
-pub use state::{HostLimit, HostState, Permissions};
 use state::StateConfig;
+pub use state::{HostLimit, HostState, Permissions};
 pub use validate::Manifest;
 
 /// The contract versions this host runs, as (major, minor).
@@ -301,7 +301,9 @@ pub struct Runtime {
 
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Runtime").field("config", &self.config).finish()
+        f.debug_struct("Runtime")
+            .field("config", &self.config)
+            .finish()
     }
 }
 
@@ -322,7 +324,14 @@ impl Runtime {
             None => None,
         };
         let ticker = engine::EpochTicker::start(engine.clone());
-        Ok(Self { engine, linker_v1_0, linker_v1_1, config, cache, _ticker: ticker })
+        Ok(Self {
+            engine,
+            linker_v1_0,
+            linker_v1_1,
+            config,
+            cache,
+            _ticker: ticker,
+        })
     }
 
     /// The runtime's settings.
@@ -339,7 +348,10 @@ impl Runtime {
     /// ask it for its manifest and check that too.
     pub async fn load(&self, bytes: &[u8]) -> Result<LoadedBlock, LoadError> {
         if bytes.len() > self.config.max_component_bytes {
-            return Err(LoadError::TooLarge { size: bytes.len(), limit: self.config.max_component_bytes });
+            return Err(LoadError::TooLarge {
+                size: bytes.len(),
+                limit: self.config.max_component_bytes,
+            });
         }
         inspect::classify_bytes(bytes)?;
         let sha256 = hex::encode(Sha256::digest(bytes));
@@ -361,20 +373,36 @@ impl Runtime {
         let shape = inspect::shape(&self.engine, &component)?;
         let prepare = |e: wasmtime::Error| LoadError::Prepare(format!("{e:#}"));
         let pre = match shape.contract.minor {
-            0 => Pre::V1_0(bindings::v1_0::BuildingBlockPre::new(
-                self.linker_v1_0.instantiate_pre(&component).map_err(prepare)?,
-            ).map_err(prepare)?),
-            _ => Pre::V1_1(bindings::v1_1::BuildingBlockPre::new(
-                self.linker_v1_1.instantiate_pre(&component).map_err(prepare)?,
-            ).map_err(prepare)?),
+            0 => Pre::V1_0(
+                bindings::v1_0::BuildingBlockPre::new(
+                    self.linker_v1_0
+                        .instantiate_pre(&component)
+                        .map_err(prepare)?,
+                )
+                .map_err(prepare)?,
+            ),
+            _ => Pre::V1_1(
+                bindings::v1_1::BuildingBlockPre::new(
+                    self.linker_v1_1
+                        .instantiate_pre(&component)
+                        .map_err(prepare)?,
+                )
+                .map_err(prepare)?,
+            ),
         };
         let mut block = LoadedBlock {
             pre,
             manifest: Manifest {
                 raw: model::RawManifest {
                     id: String::new(),
-                    name: model::Localized { da: String::new(), en: String::new() },
-                    description: model::Localized { da: String::new(), en: String::new() },
+                    name: model::Localized {
+                        da: String::new(),
+                        en: String::new(),
+                    },
+                    description: model::Localized {
+                        da: String::new(),
+                        en: String::new(),
+                    },
                     version: String::new(),
                     category: String::new(),
                     capabilities: Vec::new(),
@@ -394,8 +422,12 @@ impl Runtime {
             cache,
             requested: Arc::new(BTreeSet::new()),
         };
-        let raw = self.describe(&block).await.map_err(|e| LoadError::Describe(Box::new(e)))?;
-        let manifest = validate::manifest(raw, shape.contract.minor).map_err(LoadError::Manifest)?;
+        let raw = self
+            .describe(&block)
+            .await
+            .map_err(|e| LoadError::Describe(Box::new(e)))?;
+        let manifest =
+            validate::manifest(raw, shape.contract.minor).map_err(LoadError::Manifest)?;
 
         // A component's imports are its capabilities: each contract interface it imports
         // must be covered by a request in the manifest, so the declared permissions can
@@ -404,7 +436,10 @@ impl Runtime {
             if let Some(caps) = adapt::capability_for_interface(iface) {
                 if !caps.iter().any(|c| manifest.requested.contains(c)) {
                     let expected = caps.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ");
-                    return Err(LoadError::UndeclaredCapability { interface: iface.clone(), expected });
+                    return Err(LoadError::UndeclaredCapability {
+                        interface: iface.clone(),
+                        expected,
+                    });
                 }
             }
         }
@@ -439,7 +474,12 @@ impl Runtime {
         });
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limiter);
-        let ticks = self.config.call_timeout.as_millis().div_ceil(engine::EPOCH_TICK.as_millis()).max(1);
+        let ticks = self
+            .config
+            .call_timeout
+            .as_millis()
+            .div_ceil(engine::EPOCH_TICK.as_millis())
+            .max(1);
         store.set_epoch_deadline(ticks as u64);
         store.epoch_deadline_trap();
         store
@@ -451,9 +491,13 @@ impl Runtime {
             return CallError::Limit(limit.clone());
         }
         let state = store.data();
-        let memory = CallError::MemoryLimit { limit_mib: self.config.max_memory_bytes / (1024 * 1024) };
+        let memory = CallError::MemoryLimit {
+            limit_mib: self.config.max_memory_bytes / (1024 * 1024),
+        };
         match error.downcast_ref::<Trap>() {
-            Some(Trap::Interrupt) => CallError::Timeout { limit_ms: self.config.call_timeout.as_millis() as u64 },
+            Some(Trap::Interrupt) => CallError::Timeout {
+                limit_ms: self.config.call_timeout.as_millis() as u64,
+            },
             Some(Trap::StackOverflow) => CallError::StackOverflow,
             Some(_) if state.limiter.memory_refused => memory,
             Some(Trap::UnreachableCodeReached) => {
@@ -463,18 +507,33 @@ impl Runtime {
                 let mut lines = stderr.lines();
                 let message = lines
                     .by_ref()
-                    .find_map(|l| l.split_once("panicked at ").map(|(_, at)| at.trim_end_matches(':').to_owned()))
+                    .find_map(|l| {
+                        l.split_once("panicked at ")
+                            .map(|(_, at)| at.trim_end_matches(':').to_owned())
+                    })
                     .map(|at| match lines.next() {
                         Some(m) if !m.trim().is_empty() => format!("{} (at {at})", m.trim()),
                         _ => at,
                     })
-                    .or_else(|| stderr.lines().rev().find(|l| !l.trim().is_empty()).map(str::to_owned))
+                    .or_else(|| {
+                        stderr
+                            .lines()
+                            .rev()
+                            .find(|l| !l.trim().is_empty())
+                            .map(str::to_owned)
+                    })
                     .unwrap_or_else(|| "no message".into());
-                CallError::Panic { message: truncate(&message, 500) }
+                CallError::Panic {
+                    message: truncate(&message, 500),
+                }
             }
-            Some(trap) => CallError::Trap { message: trap.to_string() },
+            Some(trap) => CallError::Trap {
+                message: trap.to_string(),
+            },
             None if state.limiter.memory_refused => memory,
-            None => CallError::Trap { message: truncate(&format!("{error:#}"), 500) },
+            None => CallError::Trap {
+                message: truncate(&format!("{error:#}"), 500),
+            },
         }
     }
 
@@ -489,12 +548,15 @@ impl Runtime {
         let started = Instant::now();
         // The epoch deadline stops guest code; this timeout also bounds time spent in
         // host calls (a slow database), with a little slack so the epoch fires first.
-        let limit = self.config.call_timeout + self.config.call_timeout / 2 + Duration::from_millis(50);
+        let limit =
+            self.config.call_timeout + self.config.call_timeout / 2 + Duration::from_millis(50);
         let outcome = tokio::time::timeout(limit, f(&block.pre, &mut store)).await;
         let result = match outcome {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(self.classify(&store, e)),
-            Err(_) => Err(CallError::Timeout { limit_ms: self.config.call_timeout.as_millis() as u64 }),
+            Err(_) => Err(CallError::Timeout {
+                limit_ms: self.config.call_timeout.as_millis() as u64,
+            }),
         };
         tracing::debug!(
             block = %block.manifest.raw.id,
@@ -523,22 +585,36 @@ impl Runtime {
         self.run(block, &call, async |pre, store| match pre {
             Pre::V1_0(p) => {
                 let b = p.instantiate_async(&mut *store).await?;
-                Ok(adapt::manifest_v1_0(b.jobunivers_block_block().call_describe(&mut *store).await?))
+                Ok(adapt::manifest_v1_0(
+                    b.jobunivers_block_block()
+                        .call_describe(&mut *store)
+                        .await?,
+                ))
             }
             Pre::V1_1(p) => {
                 let b = p.instantiate_async(&mut *store).await?;
-                Ok(adapt::manifest_v1_1(b.jobunivers_block_block().call_describe(&mut *store).await?))
+                Ok(adapt::manifest_v1_1(
+                    b.jobunivers_block_block()
+                        .call_describe(&mut *store)
+                        .await?,
+                ))
             }
         })
         .await
     }
 
-    fn finish(&self, outcome: Result<(Option<String>, Vec<model::FlatElement>), BlockFault>) -> Result<Page, CallError> {
+    fn finish(
+        &self,
+        outcome: Result<(Option<String>, Vec<model::FlatElement>), BlockFault>,
+    ) -> Result<Page, CallError> {
         let (title, flat) = outcome?;
         let page = validate::page(title, flat).map_err(CallError::InvalidUi)?;
         let size = validate::weight(&page);
         if size > self.config.max_output_bytes {
-            return Err(CallError::OutputTooLarge { size, limit: self.config.max_output_bytes });
+            return Err(CallError::OutputTooLarge {
+                size,
+                limit: self.config.max_output_bytes,
+            });
         }
         Ok(page)
     }
@@ -550,12 +626,18 @@ impl Runtime {
             .run(block, call, async |pre, store| match pre {
                 Pre::V1_0(p) => {
                     let b = p.instantiate_async(&mut *store).await?;
-                    let r = b.jobunivers_block_block().call_render(&mut *store, &adapt::context_v1_0(ctx)).await?;
+                    let r = b
+                        .jobunivers_block_block()
+                        .call_render(&mut *store, &adapt::context_v1_0(ctx))
+                        .await?;
                     Ok(r.map(adapt::page_v1_0).map_err(adapt::block_error_v1_0))
                 }
                 Pre::V1_1(p) => {
                     let b = p.instantiate_async(&mut *store).await?;
-                    let r = b.jobunivers_block_block().call_render(&mut *store, &adapt::context_v1_1(ctx)).await?;
+                    let r = b
+                        .jobunivers_block_block()
+                        .call_render(&mut *store, &adapt::context_v1_1(ctx))
+                        .await?;
                     Ok(r.map(adapt::page_v1_1).map_err(adapt::block_error_v1_1))
                 }
             })
@@ -564,7 +646,12 @@ impl Runtime {
     }
 
     /// Send an action to the block and return the page it shows next.
-    pub async fn handle_action(&self, block: &LoadedBlock, call: &Call, action: &Action) -> Result<Page, CallError> {
+    pub async fn handle_action(
+        &self,
+        block: &LoadedBlock,
+        call: &Call,
+        action: &Action,
+    ) -> Result<Page, CallError> {
         let ctx = &call.ctx;
         let outcome = self
             .run(block, call, async |pre, store| match pre {
@@ -572,7 +659,11 @@ impl Runtime {
                     let b = p.instantiate_async(&mut *store).await?;
                     let r = b
                         .jobunivers_block_block()
-                        .call_handle_action(&mut *store, &adapt::context_v1_0(ctx), &adapt::action_v1_0(action))
+                        .call_handle_action(
+                            &mut *store,
+                            &adapt::context_v1_0(ctx),
+                            &adapt::action_v1_0(action),
+                        )
                         .await?;
                     Ok(r.map(adapt::page_v1_0).map_err(adapt::block_error_v1_0))
                 }
@@ -580,7 +671,11 @@ impl Runtime {
                     let b = p.instantiate_async(&mut *store).await?;
                     let r = b
                         .jobunivers_block_block()
-                        .call_handle_action(&mut *store, &adapt::context_v1_1(ctx), &adapt::action_v1_1(action))
+                        .call_handle_action(
+                            &mut *store,
+                            &adapt::context_v1_1(ctx),
+                            &adapt::action_v1_1(action),
+                        )
                         .await?;
                     Ok(r.map(adapt::page_v1_1).map_err(adapt::block_error_v1_1))
                 }
@@ -591,7 +686,12 @@ impl Runtime {
 
     /// Tell the block about an event. Blocks for contract 1.0 have no events; for them
     /// this is [`CallError::Unsupported`], which callers treat as "not interested".
-    pub async fn on_event(&self, block: &LoadedBlock, call: &Call, event: &Event) -> Result<(), CallError> {
+    pub async fn on_event(
+        &self,
+        block: &LoadedBlock,
+        call: &Call,
+        event: &Event,
+    ) -> Result<(), CallError> {
         if let Pre::V1_0(_) = block.pre {
             return Err(CallError::Unsupported(format!(
                 "the block targets contract {}, which has no events (they came in 1.1)",
@@ -606,7 +706,11 @@ impl Runtime {
                     let b = p.instantiate_async(&mut *store).await?;
                     let r = b
                         .jobunivers_block_block()
-                        .call_on_event(&mut *store, &adapt::context_v1_1(ctx), &adapt::event_v1_1(event))
+                        .call_on_event(
+                            &mut *store,
+                            &adapt::context_v1_1(ctx),
+                            &adapt::event_v1_1(event),
+                        )
                         .await?;
                     Ok(r.map_err(adapt::block_error_v1_1))
                 }

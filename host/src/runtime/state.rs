@@ -32,12 +32,22 @@ pub(crate) struct Limiter {
 }
 
 impl wasmtime::ResourceLimiter for Limiter {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _max: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         let ok = desired <= self.max_memory_bytes;
         self.memory_refused |= !ok;
         Ok(ok)
     }
-    fn table_growing(&mut self, _current: usize, desired: usize, _max: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         Ok(desired <= self.max_table_elements)
     }
 }
@@ -78,7 +88,10 @@ impl Permissions {
     /// Everything granted and consented: for the CLI's local runs.
     pub fn everything() -> Self {
         let all: BTreeSet<_> = Capability::all().collect();
-        Self { granted: all.clone(), consented: all }
+        Self {
+            granted: all.clone(),
+            consented: all,
+        }
     }
 }
 
@@ -125,7 +138,11 @@ impl HostState {
         Self {
             wasi,
             table: ResourceTable::new(),
-            limiter: Limiter { max_memory_bytes: c.max_memory_bytes, max_table_elements: 20_000, memory_refused: false },
+            limiter: Limiter {
+                max_memory_bytes: c.max_memory_bytes,
+                max_table_elements: 20_000,
+                memory_refused: false,
+            },
             scope: c.scope,
             requested: c.requested,
             permissions: c.permissions,
@@ -142,7 +159,9 @@ impl HostState {
     fn count(&mut self) -> wasmtime::Result<()> {
         self.calls += 1;
         if self.calls > self.max_calls {
-            return Err(wasmtime::Error::new(HostLimit::TooManyCapabilityCalls(self.max_calls)));
+            return Err(wasmtime::Error::new(HostLimit::TooManyCapabilityCalls(
+                self.max_calls,
+            )));
         }
         Ok(())
     }
@@ -176,34 +195,49 @@ impl HostState {
         self.count()?;
         self.log_bytes += message.len();
         if self.log_bytes > self.max_log_bytes {
-            return Err(wasmtime::Error::new(HostLimit::TooMuchLog(self.max_log_bytes)));
+            return Err(wasmtime::Error::new(HostLimit::TooMuchLog(
+                self.max_log_bytes,
+            )));
         }
         self.provider.log(&self.scope, level, &message);
         Ok(())
     }
 
-    pub(crate) async fn storage_get(&mut self, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, CapError>> {
+    pub(crate) async fn storage_get(
+        &mut self,
+        key: String,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, CapError>> {
         if let Err(e) = self.gate(Capability::Storage)? {
             return Ok(Err(e));
         }
         Ok(self.provider.storage_get(&self.scope, &key).await)
     }
 
-    pub(crate) async fn storage_set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), CapError>> {
+    pub(crate) async fn storage_set(
+        &mut self,
+        key: String,
+        value: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), CapError>> {
         if let Err(e) = self.gate(Capability::Storage)? {
             return Ok(Err(e));
         }
         Ok(self.provider.storage_set(&self.scope, &key, value).await)
     }
 
-    pub(crate) async fn storage_delete(&mut self, key: String) -> wasmtime::Result<Result<(), CapError>> {
+    pub(crate) async fn storage_delete(
+        &mut self,
+        key: String,
+    ) -> wasmtime::Result<Result<(), CapError>> {
         if let Err(e) = self.gate(Capability::Storage)? {
             return Ok(Err(e));
         }
         Ok(self.provider.storage_delete(&self.scope, &key).await)
     }
 
-    pub(crate) async fn storage_list(&mut self, prefix: String) -> wasmtime::Result<Result<Vec<String>, CapError>> {
+    pub(crate) async fn storage_list(
+        &mut self,
+        prefix: String,
+    ) -> wasmtime::Result<Result<Vec<String>, CapError>> {
         if let Err(e) = self.gate(Capability::Storage)? {
             return Ok(Err(e));
         }
@@ -214,13 +248,19 @@ impl HostState {
     /// may see none at all, with the reason of the closest group.
     pub(crate) async fn profile_get(&mut self) -> wasmtime::Result<Result<Profile, CapError>> {
         self.count()?;
-        let checks: Vec<(ProfileField, Result<(), CapError>)> =
-            ProfileField::ALL.iter().map(|f| (*f, self.check(Capability::Profile(*f)))).collect();
-        let allowed: BTreeSet<ProfileField> =
-            checks.iter().filter(|(_, r)| r.is_ok()).map(|(f, _)| *f).collect();
+        let checks: Vec<(ProfileField, Result<(), CapError>)> = ProfileField::ALL
+            .iter()
+            .map(|f| (*f, self.check(Capability::Profile(*f))))
+            .collect();
+        let allowed: BTreeSet<ProfileField> = checks
+            .iter()
+            .filter(|(_, r)| r.is_ok())
+            .map(|(f, _)| *f)
+            .collect();
         if allowed.is_empty() {
             // Report the most useful refusal: consent before grant before request.
-            let mut errors: Vec<CapError> = checks.into_iter().filter_map(|(_, r)| r.err()).collect();
+            let mut errors: Vec<CapError> =
+                checks.into_iter().filter_map(|(_, r)| r.err()).collect();
             errors.sort_by_key(|e| match e {
                 CapError::NoConsent(_) => 0,
                 CapError::NotGranted(_) => 1,
@@ -257,26 +297,37 @@ impl HostState {
         Ok(Ok(p))
     }
 
-    pub(crate) async fn jobs_search(&mut self, q: JobQuery) -> wasmtime::Result<Result<Vec<JobPosting>, CapError>> {
+    pub(crate) async fn jobs_search(
+        &mut self,
+        q: JobQuery,
+    ) -> wasmtime::Result<Result<Vec<JobPosting>, CapError>> {
         if let Err(e) = self.gate(Capability::Jobs)? {
             return Ok(Err(e));
         }
         Ok(self.provider.jobs_search(&self.scope, q).await)
     }
 
-    pub(crate) async fn job_get(&mut self, id: String) -> wasmtime::Result<Result<Option<JobPosting>, CapError>> {
+    pub(crate) async fn job_get(
+        &mut self,
+        id: String,
+    ) -> wasmtime::Result<Result<Option<JobPosting>, CapError>> {
         if let Err(e) = self.gate(Capability::Jobs)? {
             return Ok(Err(e));
         }
         Ok(self.provider.job_get(&self.scope, &id).await)
     }
 
-    pub(crate) async fn activity_add(&mut self, e: NewActivity) -> wasmtime::Result<Result<String, CapError>> {
+    pub(crate) async fn activity_add(
+        &mut self,
+        e: NewActivity,
+    ) -> wasmtime::Result<Result<String, CapError>> {
         if let Err(err) = self.gate(Capability::Activity)? {
             return Ok(Err(err));
         }
         if serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&e.details).is_err() {
-            return Ok(Err(CapError::Invalid("an activity's details must be a JSON object".into())));
+            return Ok(Err(CapError::Invalid(
+                "an activity's details must be a JSON object".into(),
+            )));
         }
         Ok(self.provider.activity_add(&self.scope, e).await)
     }
@@ -289,31 +340,46 @@ impl HostState {
         if let Err(e) = self.gate(Capability::Activity)? {
             return Ok(Err(e));
         }
-        Ok(self.provider.activity_recent(&self.scope, kind, limit.min(500)).await)
+        Ok(self
+            .provider
+            .activity_recent(&self.scope, kind, limit.min(500))
+            .await)
     }
 
-    pub(crate) async fn escalate_open(&mut self, r: EscalationRequest) -> wasmtime::Result<Result<String, CapError>> {
+    pub(crate) async fn escalate_open(
+        &mut self,
+        r: EscalationRequest,
+    ) -> wasmtime::Result<Result<String, CapError>> {
         if let Err(e) = self.gate(Capability::Escalate)? {
             return Ok(Err(e));
         }
         Ok(self.provider.escalate_open(&self.scope, r).await)
     }
 
-    pub(crate) async fn escalate_status(&mut self, id: String) -> wasmtime::Result<Result<Thread, CapError>> {
+    pub(crate) async fn escalate_status(
+        &mut self,
+        id: String,
+    ) -> wasmtime::Result<Result<Thread, CapError>> {
         if let Err(e) = self.gate(Capability::Escalate)? {
             return Ok(Err(e));
         }
         Ok(self.provider.escalate_status(&self.scope, &id).await)
     }
 
-    pub(crate) async fn escalate_cancel(&mut self, id: String) -> wasmtime::Result<Result<(), CapError>> {
+    pub(crate) async fn escalate_cancel(
+        &mut self,
+        id: String,
+    ) -> wasmtime::Result<Result<(), CapError>> {
         if let Err(e) = self.gate(Capability::Escalate)? {
             return Ok(Err(e));
         }
         Ok(self.provider.escalate_cancel(&self.scope, &id).await)
     }
 
-    pub(crate) async fn notify(&mut self, n: Notification) -> wasmtime::Result<Result<String, CapError>> {
+    pub(crate) async fn notify(
+        &mut self,
+        n: Notification,
+    ) -> wasmtime::Result<Result<String, CapError>> {
         if let Err(e) = self.gate(Capability::Notify)? {
             return Ok(Err(e));
         }
@@ -323,6 +389,9 @@ impl HostState {
 
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }

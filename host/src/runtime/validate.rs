@@ -11,7 +11,16 @@ use super::model::{Element, FieldKind, FlatElement, LinkTarget, Page, RawManifes
 use crate::caps::Capability;
 
 /// Categories a block may have.
-pub const CATEGORIES: &[&str] = &["cv", "chat", "course", "jobs", "job-log", "booking", "screening", "other"];
+pub const CATEGORIES: &[&str] = &[
+    "cv",
+    "chat",
+    "course",
+    "jobs",
+    "job-log",
+    "booking",
+    "screening",
+    "other",
+];
 
 /// A manifest that passed validation.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -43,31 +52,50 @@ fn valid_name(s: &str, max: usize) -> bool {
 
 /// Validate a manifest for a block targeting contract minor version `minor` (major 1).
 pub fn manifest(raw: RawManifest, minor: u64) -> Result<Manifest, String> {
-    let (vendor, name) = raw
-        .id
-        .split_once('.')
-        .ok_or_else(|| format!("the id '{}' must be 'vendor.block', e.g. 'schultz.job-log'", raw.id))?;
+    let (vendor, name) = raw.id.split_once('.').ok_or_else(|| {
+        format!(
+            "the id '{}' must be 'vendor.block', e.g. 'schultz.job-log'",
+            raw.id
+        )
+    })?;
     if !valid_name(vendor, 32) || !valid_name(name, 64) {
         return Err(format!(
             "the id '{}' must be 'vendor.block' in lowercase letters, digits and dashes, each part starting with a letter",
             raw.id
         ));
     }
-    let version = Version::parse(&raw.version)
-        .map_err(|e| format!("the version '{}' is not a semantic version (e.g. 1.2.0): {e}", raw.version))?;
+    let version = Version::parse(&raw.version).map_err(|e| {
+        format!(
+            "the version '{}' is not a semantic version (e.g. 1.2.0): {e}",
+            raw.version
+        )
+    })?;
     if !CATEGORIES.contains(&raw.category.as_str()) {
-        return Err(format!("the category '{}' is unknown; use one of: {}", raw.category, CATEGORIES.join(", ")));
+        return Err(format!(
+            "the category '{}' is unknown; use one of: {}",
+            raw.category,
+            CATEGORIES.join(", ")
+        ));
     }
     for (what, l) in [("name", &raw.name), ("description", &raw.description)] {
         if l.da.trim().is_empty() || l.en.trim().is_empty() {
-            return Err(format!("the {what} must be given in both Danish and English"));
+            return Err(format!(
+                "the {what} must be given in both Danish and English"
+            ));
         }
     }
     let mut requested = BTreeSet::new();
     for c in &raw.capabilities {
         let cap = Capability::parse(&c.name).ok_or_else(|| {
-            let known: Vec<_> = Capability::all().filter(|c| c.since_minor() <= minor).map(|c| c.name()).collect();
-            format!("the capability '{}' is unknown; known capabilities: {}", c.name, known.join(", "))
+            let known: Vec<_> = Capability::all()
+                .filter(|c| c.since_minor() <= minor)
+                .map(|c| c.name())
+                .collect();
+            format!(
+                "the capability '{}' is unknown; known capabilities: {}",
+                c.name,
+                known.join(", ")
+            )
         })?;
         if cap.since_minor() > minor {
             return Err(format!(
@@ -77,7 +105,10 @@ pub fn manifest(raw: RawManifest, minor: u64) -> Result<Manifest, String> {
             ));
         }
         if c.reason.da.trim().is_empty() || c.reason.en.trim().is_empty() {
-            return Err(format!("the capability '{}' needs a reason in both Danish and English", c.name));
+            return Err(format!(
+                "the capability '{}' needs a reason in both Danish and English",
+                c.name
+            ));
         }
         if !requested.insert(cap) {
             return Err(format!("the capability '{}' is requested twice", c.name));
@@ -90,7 +121,13 @@ pub fn manifest(raw: RawManifest, minor: u64) -> Result<Manifest, String> {
     }
     let default_config: serde_json::Value = serde_json::from_str(&raw.default_config)
         .map_err(|e| format!("the default configuration is not valid JSON: {e}"))?;
-    Ok(Manifest { raw, version, requested, config_schema, default_config })
+    Ok(Manifest {
+        raw,
+        version,
+        requested,
+        config_schema,
+        default_config,
+    })
 }
 
 /// Longest nesting of cards.
@@ -101,7 +138,10 @@ pub const MAX_ELEMENTS: usize = 2_000;
 /// Nest the contract's flat element list into a tree and check every element.
 pub fn page(title: Option<String>, flat: Vec<FlatElement>) -> Result<Page, String> {
     if flat.len() > MAX_ELEMENTS {
-        return Err(format!("the page has {} elements; at most {MAX_ELEMENTS} are allowed", flat.len()));
+        return Err(format!(
+            "the page has {} elements; at most {MAX_ELEMENTS} are allowed",
+            flat.len()
+        ));
     }
     let len = flat.len();
     let mut is_child = vec![false; len];
@@ -122,8 +162,8 @@ pub fn page(title: Option<String>, flat: Vec<FlatElement>) -> Result<Page, Strin
     }
     let mut slots: Vec<Option<FlatElement>> = flat.into_iter().map(Some).collect();
     let mut elements = Vec::new();
-    for i in 0..len {
-        if !is_child[i] {
+    for (i, child) in is_child.iter().enumerate() {
+        if !child {
             elements.push(build(&mut slots, i, 0)?);
         }
     }
@@ -134,41 +174,67 @@ fn build(slots: &mut [Option<FlatElement>], i: usize, depth: usize) -> Result<El
     if depth > MAX_DEPTH {
         return Err(format!("cards are nested deeper than {MAX_DEPTH} levels"));
     }
-    let element = slots[i].take().ok_or_else(|| format!("element {i} is used twice"))?;
+    let element = slots[i]
+        .take()
+        .ok_or_else(|| format!("element {i} is used twice"))?;
     match element {
         FlatElement::Leaf(e) => {
             check(&e).map_err(|m| format!("element {i}: {m}"))?;
             Ok(e)
         }
-        FlatElement::Card { title, subtitle, children } => {
-            let children =
-                children.into_iter().map(|c| build(slots, c as usize, depth + 1)).collect::<Result<_, _>>()?;
-            Ok(Element::Card { title, subtitle, children })
+        FlatElement::Card {
+            title,
+            subtitle,
+            children,
+        } => {
+            let children = children
+                .into_iter()
+                .map(|c| build(slots, c as usize, depth + 1))
+                .collect::<Result<_, _>>()?;
+            Ok(Element::Card {
+                title,
+                subtitle,
+                children,
+            })
         }
     }
 }
 
 fn valid_id(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.'))
+    !s.is_empty()
+        && s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.'))
 }
 
 fn check(e: &Element) -> Result<(), String> {
     match e {
-        Element::Heading { level, .. } if !(1..=3).contains(level) => {
-            Err(format!("heading level {level} is not allowed; use 1, 2 or 3"))
-        }
-        Element::Link { target: LinkTarget::External(url), .. } if !url.starts_with("https://") => {
-            Err(format!("the external link '{url}' must start with https://"))
-        }
-        Element::Link { target: LinkTarget::View(v), .. } if !v.is_empty() && !valid_id(v) => {
-            Err(format!("the view name '{v}' may only hold letters, digits, '-', '_', '/' and '.'"))
-        }
+        Element::Heading { level, .. } if !(1..=3).contains(level) => Err(format!(
+            "heading level {level} is not allowed; use 1, 2 or 3"
+        )),
+        Element::Link {
+            target: LinkTarget::External(url),
+            ..
+        } if !url.starts_with("https://") => Err(format!(
+            "the external link '{url}' must start with https://"
+        )),
+        Element::Link {
+            target: LinkTarget::View(v),
+            ..
+        } if !v.is_empty() && !valid_id(v) => Err(format!(
+            "the view name '{v}' may only hold letters, digits, '-', '_', '/' and '.'"
+        )),
         Element::Button { action, .. } | Element::Form { action, .. } if !valid_id(action) => {
-            Err(format!("the action id '{action}' must be 1 to 64 letters, digits, '-', '_', '/' or '.'"))
+            Err(format!(
+                "the action id '{action}' must be 1 to 64 letters, digits, '-', '_', '/' or '.'"
+            ))
         }
-        Element::Chat { input_action: Some(action), .. } if !valid_id(action) => {
-            Err(format!("the chat's action id '{action}' must be 1 to 64 letters, digits, '-', '_', '/' or '.'"))
-        }
+        Element::Chat {
+            input_action: Some(action),
+            ..
+        } if !valid_id(action) => Err(format!(
+            "the chat's action id '{action}' must be 1 to 64 letters, digits, '-', '_', '/' or '.'"
+        )),
         Element::Progress { value, max, .. } if *max == 0 || value > max => {
             Err(format!("progress {value} of {max} is not possible"))
         }
@@ -179,9 +245,14 @@ fn check(e: &Element) -> Result<(), String> {
                     return Err(format!("the field name '{}' is not valid", f.name));
                 }
                 if !names.insert(&f.name) {
-                    return Err(format!("the field name '{}' is used twice in one form", f.name));
+                    return Err(format!(
+                        "the field name '{}' is used twice in one form",
+                        f.name
+                    ));
                 }
-                if let FieldKind::Select(c) | FieldKind::Radio(c) | FieldKind::Checkboxes(c) = &f.kind {
+                if let FieldKind::Select(c) | FieldKind::Radio(c) | FieldKind::Checkboxes(c) =
+                    &f.kind
+                {
                     if c.is_empty() {
                         return Err(format!("the field '{}' has no choices", f.name));
                     }

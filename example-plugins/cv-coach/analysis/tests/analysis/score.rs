@@ -1,8 +1,7 @@
 //! The overall score: sample CV, breakdown, monotonicity, findings order.
 
-mod common;
 
-use common::{codes, filler, run, KNOWN_CODES};
+use crate::common::{codes, filler, run, KNOWN_CODES};
 use cv_coach_analysis::{Locale, Severity, SAMPLE_CV_DA};
 
 const SAMPLE_KEYWORDS: &[&str] = &["lagerkoordinator", "truckcertifikat", "WMS", "planlægning"];

@@ -1,9 +1,8 @@
 //! Desired keywords: case-insensitive, whole-word-ish, tolerant of simple
 //! Danish/English inflection and compounds.
 
-mod common;
 
-use common::{codes, run};
+use crate::common::{codes, run};
 use cv_coach_analysis::Severity;
 
 #[test]

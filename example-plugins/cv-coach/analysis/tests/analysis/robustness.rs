@@ -1,8 +1,7 @@
 //! Robustness: empty, odd and huge inputs never panic; output is deterministic.
 
-mod common;
 
-use common::run;
+use crate::common::run;
 use cv_coach_analysis::SAMPLE_CV_DA;
 
 #[test]

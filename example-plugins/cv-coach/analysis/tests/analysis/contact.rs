@@ -1,8 +1,7 @@
 //! E-mail and Danish phone number detection.
 
-mod common;
 
-use common::{codes, run};
+use crate::common::{codes, run};
 use cv_coach_analysis::Severity;
 
 #[test]

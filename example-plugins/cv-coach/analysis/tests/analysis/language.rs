@@ -1,9 +1,8 @@
 //! Quantified results, active verbs and weak phrases (Danish and English),
 //! and the CV length checks.
 
-mod common;
 
-use common::{codes, filler, run};
+use crate::common::{codes, filler, run};
 use cv_coach_analysis::Severity;
 
 #[test]

@@ -1,8 +1,7 @@
 //! Section detection by headings (Danish and English).
 
-mod common;
 
-use common::{codes, found, run};
+use crate::common::{codes, found, run};
 use cv_coach_analysis::{Locale, Section, Severity};
 
 #[test]
@@ -93,7 +92,7 @@ fn content_lines_are_not_headings() {
 
 #[test]
 fn sections_reported_in_fixed_order() {
-    for text in ["", "Profil\nSprog", common::filler(50).as_str()] {
+    for text in ["", "Profil\nSprog", crate::common::filler(50).as_str()] {
         let a = run(text, &[]);
         let order: Vec<Section> = a.sections.iter().map(|c| c.section).collect();
         assert_eq!(order, Section::ALL.to_vec());
@@ -102,7 +101,7 @@ fn sections_reported_in_fixed_order() {
 
 #[test]
 fn missing_sections_have_codes_and_severities() {
-    let a = run(&common::filler(200), &[]);
+    let a = run(&crate::common::filler(200), &[]);
     let expected = [
         ("missing-section-profile", Severity::Tip),
         ("missing-section-experience", Severity::Important),
