@@ -47,7 +47,27 @@ fn run(mut c: Command) -> Result<(), String> {
     }
 }
 
+/// Install the wasm target if this toolchain lacks it (a fresh machine does).
+fn ensure_wasm_target() -> Result<(), String> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.trim() == "wasm32-wasip2")
+        })
+        .unwrap_or(false);
+    if installed {
+        return Ok(());
+    }
+    let mut c = Command::new("rustup");
+    c.args(["target", "add", "wasm32-wasip2"]);
+    run(c)
+}
+
 fn blocks() -> Result<(), String> {
+    ensure_wasm_target()?;
     for group in BLOCK_GROUPS {
         let mut c = cargo();
         c.args(["build", "--release", "--target", "wasm32-wasip2"]);

@@ -296,6 +296,9 @@ pub struct Runtime {
     linker_v1_1: Linker<HostState>,
     config: RuntimeConfig,
     cache: Option<ArtifactCache>,
+    /// One permit per instance slot of the pool: a call waits for a slot instead of
+    /// failing when the pool is full.
+    slots: tokio::sync::Semaphore,
     _ticker: engine::EpochTicker,
 }
 
@@ -324,12 +327,14 @@ impl Runtime {
             None => None,
         };
         let ticker = engine::EpochTicker::start(engine.clone());
+        let slots = tokio::sync::Semaphore::new(config.max_concurrent_instances as usize);
         Ok(Self {
             engine,
             linker_v1_0,
             linker_v1_1,
             config,
             cache,
+            slots,
             _ticker: ticker,
         })
     }
@@ -544,6 +549,11 @@ impl Runtime {
         call: &Call,
         f: impl AsyncFnOnce(&Pre, &mut Store<HostState>) -> wasmtime::Result<T>,
     ) -> Result<T, CallError> {
+        let _slot = self
+            .slots
+            .acquire()
+            .await
+            .map_err(|e| CallError::Host(e.to_string()))?;
         let mut store = self.store(block, call);
         let started = Instant::now();
         // The epoch deadline stops guest code; this timeout also bounds time spent in

@@ -1,6 +1,5 @@
 //! E-mail and Danish phone number detection.
 
-
 use crate::common::{codes, run};
 use cv_coach_analysis::Severity;
 

@@ -1,7 +1,6 @@
 //! Desired keywords: case-insensitive, whole-word-ish, tolerant of simple
 //! Danish/English inflection and compounds.
 
-
 use crate::common::{codes, run};
 use cv_coach_analysis::Severity;
 

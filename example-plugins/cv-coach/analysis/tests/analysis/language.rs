@@ -1,7 +1,6 @@
 //! Quantified results, active verbs and weak phrases (Danish and English),
 //! and the CV length checks.
 
-
 use crate::common::{codes, filler, run};
 use cv_coach_analysis::Severity;
 

@@ -1,6 +1,5 @@
 //! Robustness: empty, odd and huge inputs never panic; output is deterministic.
 
-
 use crate::common::run;
 use cv_coach_analysis::SAMPLE_CV_DA;
 

@@ -1,6 +1,5 @@
 //! The overall score: sample CV, breakdown, monotonicity, findings order.
 
-
 use crate::common::{codes, filler, run, KNOWN_CODES};
 use cv_coach_analysis::{Locale, Severity, SAMPLE_CV_DA};
 

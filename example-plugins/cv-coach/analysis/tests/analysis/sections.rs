@@ -1,6 +1,5 @@
 //! Section detection by headings (Danish and English).
 
-
 use crate::common::{codes, found, run};
 use cv_coach_analysis::{Locale, Section, Severity};
 
