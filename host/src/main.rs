@@ -138,6 +138,10 @@ async fn run(cli: Cli) -> Result<(), String> {
                     if !v.is_object() {
                         return Err("--config must be a JSON object".into());
                     }
+                    block
+                        .manifest
+                        .validate_config(&v)
+                        .map_err(|e| format!("--config {e}"))?;
                     v.to_string()
                 }
                 None => block.manifest.default_config.to_string(),

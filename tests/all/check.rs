@@ -182,9 +182,17 @@ fn render_prints_the_ui_as_json_and_runs_actions() {
 fn render_refuses_bad_arguments_plainly() {
     let cv = wasm_path("cv_coach");
     let cv = cv.to_str().unwrap();
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 7] = [
         (&["--config", "{not json"], "--config is not valid JSON"),
         (&["--config", "[1,2]"], "--config must be a JSON object"),
+        (
+            &["--config", r#"{"show_score": "yes"}"#],
+            "--config does not fit the block's schema: /show_score: \"yes\" is not of type \"boolean\"",
+        ),
+        (
+            &["--config", r#"{"colour": "red"}"#],
+            "--config does not fit the block's schema: /: Additional properties are not allowed",
+        ),
         (&["--locale", "fr"], "unknown locale 'fr'"),
         (
             &["--action", "analyse", "--input", "[]"],

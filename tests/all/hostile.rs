@@ -24,6 +24,7 @@ async fn every_kind_of_misbehaviour_is_stopped_and_named() {
         ),
         ("invalid-ui", "invalid-ui", "heading level 9 is not allowed"),
         ("bad-link", "invalid-ui", "must start with https://"),
+        ("chatter", "log-flood", "more than 65536 bytes of log"),
         ("refuse", "failed", "the block gave up"),
     ];
     for (view, kind, message) in cases {

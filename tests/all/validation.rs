@@ -81,6 +81,17 @@ fn manifests_are_checked_with_a_message_per_problem() {
             0,
             "default configuration is not valid JSON",
         ),
+        (|m| m.config_schema = r#"{"type": "banana"}"#.into(), 0, "not a valid JSON Schema"),
+        (|m| m.config_schema = r#"{"$schema": "https://example.com/mine"}"#.into(), 0, "declares $schema"),
+        (
+            |m| {
+                m.config_schema =
+                    r#"{"type": "object", "properties": {"weeks": {"type": "integer", "minimum": 1}}}"#.into();
+                m.default_config = r#"{"weeks": 0}"#.into();
+            },
+            0,
+            "the default configuration does not fit the block's schema: /weeks: 0 is less than the minimum of 1",
+        ),
     ];
     for (edit, minor, expected) in cases {
         let mut m = manifest();

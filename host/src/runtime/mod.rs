@@ -496,6 +496,10 @@ impl Runtime {
             return CallError::Limit(limit.clone());
         }
         let state = store.data();
+        // A full stdout/stderr pipe makes Rust's `print!` panic; name the cause instead.
+        if state.stderr.contents().len() >= self.config.max_log_bytes {
+            return CallError::Limit(HostLimit::TooMuchLog(self.config.max_log_bytes));
+        }
         let memory = CallError::MemoryLimit {
             limit_mib: self.config.max_memory_bytes / (1024 * 1024),
         };
@@ -568,11 +572,18 @@ impl Runtime {
                 limit_ms: self.config.call_timeout.as_millis() as u64,
             }),
         };
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            let output = store.data().stderr.contents();
+            if !output.is_empty() {
+                tracing::debug!(block = %block.manifest.raw.id, output = %String::from_utf8_lossy(&output), "block output");
+            }
+        }
         tracing::debug!(
             block = %block.manifest.raw.id,
+            municipality = %call.ctx.municipality,
+            outcome = result.as_ref().err().map_or("ok", CallError::kind),
             version = %block.manifest.raw.version,
             elapsed_us = started.elapsed().as_micros() as u64,
-            ok = result.is_ok(),
             "block call"
         );
         result

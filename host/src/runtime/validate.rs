@@ -119,15 +119,67 @@ pub fn manifest(raw: RawManifest, minor: u64) -> Result<Manifest, String> {
     if !config_schema.is_object() {
         return Err("the configuration schema must be a JSON object (a JSON Schema)".into());
     }
+    schema_validator(&config_schema)?;
     let default_config: serde_json::Value = serde_json::from_str(&raw.default_config)
         .map_err(|e| format!("the default configuration is not valid JSON: {e}"))?;
-    Ok(Manifest {
+    let manifest = Manifest {
         raw,
         version,
         requested,
         config_schema,
         default_config,
-    })
+    };
+    manifest
+        .validate_config(&manifest.default_config)
+        .map_err(|e| format!("the default configuration {e}"))?;
+    Ok(manifest)
+}
+
+impl Manifest {
+    /// Check a configuration against the manifest's JSON Schema. The error names every
+    /// problem with its place in the document, e.g. "does not fit the block's schema:
+    /// /show_score: "yes" is not of type "boolean"".
+    pub fn validate_config(&self, config: &serde_json::Value) -> Result<(), String> {
+        let validator = schema_validator(&self.config_schema)?;
+        let problems: Vec<String> = validator
+            .iter_errors(config)
+            .take(10)
+            .map(|e| {
+                let at = e.instance_path().to_string();
+                format!("{}: {e}", if at.is_empty() { "/" } else { at.as_str() })
+            })
+            .collect();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "does not fit the block's schema: {}",
+                problems.join("; ")
+            ))
+        }
+    }
+}
+
+/// The validator of a configuration schema, refusing schemas that are not valid JSON
+/// Schema (only the bundled drafts are known: nothing is fetched from the network).
+fn schema_validator(schema: &serde_json::Value) -> Result<jsonschema::Validator, String> {
+    const DRAFTS: &[&str] = &[
+        "https://json-schema.org/draft/2020-12/schema",
+        "https://json-schema.org/draft/2019-09/schema",
+        "http://json-schema.org/draft-07/schema#",
+        "http://json-schema.org/draft-06/schema#",
+        "http://json-schema.org/draft-04/schema#",
+    ];
+    if let Some(declared) = schema.get("$schema") {
+        if !declared.as_str().is_some_and(|d| DRAFTS.contains(&d)) {
+            return Err(format!(
+                "the configuration schema declares $schema {declared}; use one of: {}",
+                DRAFTS.join(", ")
+            ));
+        }
+    }
+    jsonschema::validator_for(schema)
+        .map_err(|e| format!("the configuration schema is not a valid JSON Schema: {e}"))
 }
 
 /// Longest nesting of cards.
