@@ -5,7 +5,7 @@
 //! `notify` and `on-event`) is adapted beside it. Adding contract 1.2 means one more
 //! `bindgen!` module, one more `adapt!` line and the new parts.
 
-use crate::caps::{self, CapError, Capability, LogLevel};
+use crate::caps::{self, CapError, LogLevel};
 
 use super::bindings::{v1_0, v1_1};
 use super::model::{self, Element, FlatElement};
@@ -15,7 +15,7 @@ type HostResult<T> = wasmtime::Result<Result<T, CapError>>;
 
 macro_rules! adapt {
     ($m:ident => $v:ident) => {
-        mod $m {
+        pub(crate) mod $m {
             use super::*;
             use $v::jobunivers::block as w;
 
@@ -356,15 +356,6 @@ macro_rules! adapt {
 adapt!(adapt_v1_0 => v1_0);
 adapt!(adapt_v1_1 => v1_1);
 
-pub(crate) use self::adapt_v1_0::{
-    action as action_v1_0, block_error as block_error_v1_0, context as context_v1_0,
-    manifest as manifest_v1_0, page as page_v1_0,
-};
-pub(crate) use self::adapt_v1_1::{
-    action as action_v1_1, block_error as block_error_v1_1, context as context_v1_1,
-    manifest as manifest_v1_1, page as page_v1_1,
-};
-
 // What 1.1 adds.
 
 impl v1_1::jobunivers::block::notify::Host for HostState {
@@ -387,28 +378,5 @@ pub(crate) fn event_v1_1(e: &model::Event) -> v1_1::exports::jobunivers::block::
         model::Event::Tick => E::Tick,
         model::Event::NewJobPostings { ids } => E::NewJobPostings(ids.clone()),
         model::Event::ProfileChanged => E::ProfileChanged,
-    }
-}
-
-/// Capabilities whose use is decided by imports, in the order used in messages.
-pub(crate) fn capability_for_interface(interface: &str) -> Option<&'static [Capability]> {
-    use crate::caps::ProfileField as P;
-    const PROFILE: [Capability; 7] = [
-        Capability::Profile(P::Occupations),
-        Capability::Profile(P::Skills),
-        Capability::Profile(P::Education),
-        Capability::Profile(P::Experience),
-        Capability::Profile(P::Cv),
-        Capability::Profile(P::Area),
-        Capability::Profile(P::Availability),
-    ];
-    match interface {
-        "storage" => Some(&[Capability::Storage]),
-        "jobs" => Some(&[Capability::Jobs]),
-        "activity" => Some(&[Capability::Activity]),
-        "escalate" => Some(&[Capability::Escalate]),
-        "notify" => Some(&[Capability::Notify]),
-        "profile" => Some(&PROFILE),
-        _ => None,
     }
 }

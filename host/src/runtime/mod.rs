@@ -241,6 +241,28 @@ impl From<BlockFault> for CallError {
     }
 }
 
+/// Instantiate a fresh instance of whichever contract version the block speaks, and
+/// evaluate `$body` with `$guest` bound to its `block` export and `$adapt` to that
+/// version's adapter module. New contract versions add one arm here.
+macro_rules! with_instance {
+    ($pre:expr, $store:expr, |$guest:ident, $adapt:ident| $body:expr) => {
+        match $pre {
+            Pre::V1_0(p) => {
+                let instance = p.instantiate_async(&mut *$store).await?;
+                let $guest = instance.jobunivers_block_block();
+                use adapt::adapt_v1_0 as $adapt;
+                $body
+            }
+            Pre::V1_1(p) => {
+                let instance = p.instantiate_async(&mut *$store).await?;
+                let $guest = instance.jobunivers_block_block();
+                use adapt::adapt_v1_1 as $adapt;
+                $body
+            }
+        }
+    };
+}
+
 enum Pre {
     V1_0(bindings::v1_0::BuildingBlockPre<HostState>),
     V1_1(bindings::v1_1::BuildingBlockPre<HostState>),
@@ -437,15 +459,17 @@ impl Runtime {
         // A component's imports are its capabilities: each contract interface it imports
         // must be covered by a request in the manifest, so the declared permissions can
         // be trusted.
+        // (Interfaces no capability lives in, such as `log`, need no request.)
         for iface in &shape.contract_imports {
-            if let Some(caps) = adapt::capability_for_interface(iface) {
-                if !caps.iter().any(|c| manifest.requested.contains(c)) {
-                    let expected = caps.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ");
-                    return Err(LoadError::UndeclaredCapability {
-                        interface: iface.clone(),
-                        expected,
-                    });
-                }
+            let caps: Vec<Capability> = Capability::all()
+                .filter(|c| c.interface() == iface)
+                .collect();
+            if !caps.is_empty() && !caps.iter().any(|c| manifest.requested.contains(c)) {
+                let expected = caps.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ");
+                return Err(LoadError::UndeclaredCapability {
+                    interface: iface.clone(),
+                    expected,
+                });
             }
         }
         block.unused_capabilities = manifest
@@ -603,23 +627,10 @@ impl Runtime {
             permissions: Permissions::default(),
             provider: Arc::new(crate::caps::memory::MemoryProvider::new(Default::default())),
         };
-        self.run(block, &call, async |pre, store| match pre {
-            Pre::V1_0(p) => {
-                let b = p.instantiate_async(&mut *store).await?;
-                Ok(adapt::manifest_v1_0(
-                    b.jobunivers_block_block()
-                        .call_describe(&mut *store)
-                        .await?,
-                ))
-            }
-            Pre::V1_1(p) => {
-                let b = p.instantiate_async(&mut *store).await?;
-                Ok(adapt::manifest_v1_1(
-                    b.jobunivers_block_block()
-                        .call_describe(&mut *store)
-                        .await?,
-                ))
-            }
+        self.run(block, &call, async |pre, store| {
+            with_instance!(pre, store, |guest, v| Ok(v::manifest(
+                guest.call_describe(&mut *store).await?
+            )))
         })
         .await
     }
@@ -644,23 +655,11 @@ impl Runtime {
     pub async fn render(&self, block: &LoadedBlock, call: &Call) -> Result<Page, CallError> {
         let ctx = &call.ctx;
         let outcome = self
-            .run(block, call, async |pre, store| match pre {
-                Pre::V1_0(p) => {
-                    let b = p.instantiate_async(&mut *store).await?;
-                    let r = b
-                        .jobunivers_block_block()
-                        .call_render(&mut *store, &adapt::context_v1_0(ctx))
-                        .await?;
-                    Ok(r.map(adapt::page_v1_0).map_err(adapt::block_error_v1_0))
-                }
-                Pre::V1_1(p) => {
-                    let b = p.instantiate_async(&mut *store).await?;
-                    let r = b
-                        .jobunivers_block_block()
-                        .call_render(&mut *store, &adapt::context_v1_1(ctx))
-                        .await?;
-                    Ok(r.map(adapt::page_v1_1).map_err(adapt::block_error_v1_1))
-                }
+            .run(block, call, async |pre, store| {
+                with_instance!(pre, store, |guest, v| {
+                    let r = guest.call_render(&mut *store, &v::context(ctx)).await?;
+                    Ok(r.map(v::page).map_err(v::block_error))
+                })
             })
             .await?;
         self.finish(outcome)
@@ -675,31 +674,13 @@ impl Runtime {
     ) -> Result<Page, CallError> {
         let ctx = &call.ctx;
         let outcome = self
-            .run(block, call, async |pre, store| match pre {
-                Pre::V1_0(p) => {
-                    let b = p.instantiate_async(&mut *store).await?;
-                    let r = b
-                        .jobunivers_block_block()
-                        .call_handle_action(
-                            &mut *store,
-                            &adapt::context_v1_0(ctx),
-                            &adapt::action_v1_0(action),
-                        )
+            .run(block, call, async |pre, store| {
+                with_instance!(pre, store, |guest, v| {
+                    let r = guest
+                        .call_handle_action(&mut *store, &v::context(ctx), &v::action(action))
                         .await?;
-                    Ok(r.map(adapt::page_v1_0).map_err(adapt::block_error_v1_0))
-                }
-                Pre::V1_1(p) => {
-                    let b = p.instantiate_async(&mut *store).await?;
-                    let r = b
-                        .jobunivers_block_block()
-                        .call_handle_action(
-                            &mut *store,
-                            &adapt::context_v1_1(ctx),
-                            &adapt::action_v1_1(action),
-                        )
-                        .await?;
-                    Ok(r.map(adapt::page_v1_1).map_err(adapt::block_error_v1_1))
-                }
+                    Ok(r.map(v::page).map_err(v::block_error))
+                })
             })
             .await?;
         self.finish(outcome)
@@ -729,11 +710,11 @@ impl Runtime {
                         .jobunivers_block_block()
                         .call_on_event(
                             &mut *store,
-                            &adapt::context_v1_1(ctx),
+                            &adapt::adapt_v1_1::context(ctx),
                             &adapt::event_v1_1(event),
                         )
                         .await?;
-                    Ok(r.map_err(adapt::block_error_v1_1))
+                    Ok(r.map_err(adapt::adapt_v1_1::block_error))
                 }
             })
             .await?;
