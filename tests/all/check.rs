@@ -76,6 +76,10 @@ fn components_the_host_cannot_trust_or_run_are_refused() {
             "targets contract 2.0.0, which this host does not support (supported: 1.0, 1.1)",
         ),
         (
+            "fixture_newer_minor",
+            "targets contract 1.2.0, newer than this host supports (supported: 1.0, 1.1); upgrade the host",
+        ),
+        (
             "fixture_undeclared",
             "uses the `jobs` capability interface, but its manifest requests none of: jobs",
         ),

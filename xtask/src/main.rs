@@ -21,6 +21,7 @@ const BLOCK_GROUPS: &[&[&str]] = &[
         "fixture-undeclared",
         "fixture-cv-bench",
         "fixture-future-contract",
+        "fixture-newer-minor",
     ],
 ];
 
