@@ -5,9 +5,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use jobunivers_host::caps::memory::{MemoryLimits, MemoryProvider};
+use jobunivers_host::caps::memory::{MemoryLimits, MemoryProvider, Snapshot};
 use jobunivers_host::demo;
-use jobunivers_host::runtime::model::{Action, CallContext, Locale};
+use jobunivers_host::runtime::model::{Action, CallContext, Event, Locale};
 use jobunivers_host::runtime::{Call, LoadedBlock, Permissions, Runtime, RuntimeConfig};
 
 #[derive(Parser)]
@@ -62,6 +62,20 @@ enum BlockCommand {
         /// The action's form fields as a JSON object, e.g. '{"cv": "..."}'; arrays repeat a field.
         #[arg(long, requires = "action")]
         input: Option<String>,
+        /// Send an event instead (contract 1.1): tick, profile-changed or new-job-postings.
+        #[arg(long, conflicts_with = "action")]
+        event: Option<String>,
+        /// The job posting ids of a new-job-postings event, comma-separated.
+        #[arg(long, requires = "event", value_delimiter = ',')]
+        ids: Vec<String>,
+        /// Keep what the block stores (and its activities, threads and messages) in this
+        /// JSON file, so the next run continues where this one stopped.
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// Print `{"page": ..., "effects": ...}`: the page and the activities, threads with
+        /// the jobcentre and messages the block created in this run.
+        #[arg(long)]
+        effects: bool,
     },
 }
 
@@ -127,6 +141,10 @@ async fn run(cli: Cli) -> Result<(), String> {
                     action,
                     payload,
                     input,
+                    event,
+                    ids,
+                    state,
+                    effects,
                 },
         } => {
             let block = load(&runtime, &file).await?;
@@ -146,9 +164,25 @@ async fn run(cli: Cli) -> Result<(), String> {
                 }
                 None => block.manifest.default_config.to_string(),
             };
-            let provider = MemoryProvider::new(MemoryLimits::default())
-                .with_profile(demo::CITIZEN, demo::profile())
-                .with_jobs(demo::jobs());
+            let before = match &state {
+                Some(path) if path.exists() => {
+                    let text = std::fs::read_to_string(path)
+                        .map_err(|e| format!("--state {}: {e}", path.display()))?;
+                    serde_json::from_str::<Snapshot>(&text).map_err(|e| {
+                        format!(
+                            "--state {} is not a state file of this command: {e}",
+                            path.display()
+                        )
+                    })?
+                }
+                _ => Snapshot::default(),
+            };
+            let provider = Arc::new(
+                MemoryProvider::new(MemoryLimits::default())
+                    .with_profile(demo::CITIZEN, demo::profile())
+                    .with_jobs(demo::jobs())
+                    .with_snapshot(before.clone()),
+            );
             let call = Call {
                 ctx: CallContext {
                     citizen: demo::CITIZEN.into(),
@@ -160,23 +194,50 @@ async fn run(cli: Cli) -> Result<(), String> {
                 },
                 installation: format!("local:{}", block.manifest.raw.id),
                 permissions: Permissions::everything(),
-                provider: Arc::new(provider),
+                provider: provider.clone(),
             };
-            let page = match action {
-                Some(id) => {
-                    let action = Action {
-                        id,
-                        payload,
-                        fields: parse_input(input.as_deref())?,
-                    };
-                    runtime.handle_action(&block, &call, &action).await
+            let page = match (action, event) {
+                (Some(id), _) => {
+                    let action = Action { id, payload, fields: parse_input(input.as_deref())? };
+                    runtime.handle_action(&block, &call, &action).await.map(Some)
                 }
-                None => runtime.render(&block, &call).await,
+                (None, Some(kind)) => {
+                    let event = match kind.as_str() {
+                        "tick" => Event::Tick,
+                        "profile-changed" => Event::ProfileChanged,
+                        "new-job-postings" => Event::NewJobPostings { ids },
+                        other => {
+                            return Err(format!(
+                                "unknown event '{other}': use tick, profile-changed or new-job-postings"
+                            ))
+                        }
+                    };
+                    runtime.on_event(&block, &call, &event).await.map(|()| None)
+                }
+                (None, None) => runtime.render(&block, &call).await.map(Some),
             }
             .map_err(|e| format!("{}: {e}", file.display()))?;
+            let after = provider.snapshot();
+            if let Some(path) = &state {
+                let text = serde_json::to_string_pretty(&after).expect("a snapshot serializes");
+                std::fs::write(path, text)
+                    .map_err(|e| format!("--state {}: {e}", path.display()))?;
+            }
+            let output = if effects {
+                serde_json::json!({
+                    "page": page,
+                    "effects": {
+                        "activities": &after.activities[before.activities.len()..],
+                        "threads": &after.threads[before.threads.len()..],
+                        "notifications": &after.notifications[before.notifications.len()..],
+                    }
+                })
+            } else {
+                serde_json::json!(page)
+            };
             println!(
                 "{}",
-                serde_json::to_string_pretty(&page).expect("a page serializes")
+                serde_json::to_string_pretty(&output).expect("JSON serializes")
             );
             Ok(())
         }

@@ -216,3 +216,81 @@ fn render_refuses_bad_arguments_plainly() {
         );
     }
 }
+
+#[test]
+fn render_keeps_state_between_runs_and_shows_effects() {
+    let cv = wasm_path("cv_coach");
+    let cv = cv.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let state = state.to_str().unwrap();
+    let input = serde_json::json!({ "cv": cv_coach_analysis::SAMPLE_CV_DA }).to_string();
+    let out = jobunivers(&[
+        "block",
+        "render",
+        cv,
+        "--state",
+        state,
+        "--effects",
+        "--action",
+        "analyse",
+        "--input",
+        &input,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let activities = run["effects"]["activities"].as_array().unwrap();
+    assert_eq!(activities.len(), 1);
+    assert_eq!(activities[0][1]["kind"], "cv-review");
+
+    // The next run remembers the analysis and records nothing new.
+    let out = jobunivers(&["block", "render", cv, "--state", state, "--effects"]);
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(run["page"]["elements"][0]["type"], "progress");
+    assert_eq!(run["effects"]["activities"].as_array().unwrap().len(), 0);
+
+    let out = jobunivers(&["block", "render", cv, "--state", "/dev/null/x.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr_line(&out).contains("--state /dev/null/x.json"));
+}
+
+#[test]
+fn render_sends_events_to_blocks_that_take_them() {
+    let hello = wasm_path("fixture_hello");
+    let out = jobunivers(&[
+        "block",
+        "render",
+        hello.to_str().unwrap(),
+        "--event",
+        "new-job-postings",
+        "--ids",
+        "demo-1001,demo-1002",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), "null");
+    let out = jobunivers(&[
+        "block",
+        "render",
+        wasm_path("cv_coach").to_str().unwrap(),
+        "--event",
+        "tick",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr_line(&out).contains("has no events (they came in 1.1)"));
+    let out = jobunivers(&[
+        "block",
+        "render",
+        hello.to_str().unwrap(),
+        "--event",
+        "lunch",
+    ]);
+    assert!(stderr_line(&out).contains("unknown event 'lunch'"));
+}

@@ -40,6 +40,35 @@ struct State {
     next_id: u64,
 }
 
+/// One stored value, as kept in a [`Snapshot`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoredValue {
+    /// The installation.
+    pub installation: String,
+    /// The citizen.
+    pub citizen: String,
+    /// The key.
+    pub key: String,
+    /// The value, as text when it is UTF-8 (what blocks usually store).
+    pub value: String,
+}
+
+/// Everything blocks wrote to a [`MemoryProvider`], so a local run can continue where
+/// the last one stopped (`jobunivers block render --state FILE`) and show its effects.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Snapshot {
+    /// Block storage.
+    pub storage: Vec<StoredValue>,
+    /// Recorded activities, with who recorded them.
+    pub activities: Vec<(Scope, RecordedActivity)>,
+    /// Threads with the jobcentre.
+    pub threads: Vec<(Scope, EscalationRequest, Thread)>,
+    /// Messages in citizens' inboxes.
+    pub notifications: Vec<(Scope, Notification)>,
+    /// The last id handed out.
+    pub next_id: u64,
+}
+
 /// Capabilities held in memory: profiles per citizen, job postings, and everything
 /// blocks write.
 pub struct MemoryProvider {
@@ -105,6 +134,52 @@ impl MemoryProvider {
             .collect();
         list.sort_by_key(|a| std::cmp::Reverse(a.occurred_ms));
         list
+    }
+
+    /// Continue from a snapshot. Values that are not UTF-8 text cannot be in one.
+    pub fn with_snapshot(self, snapshot: Snapshot) -> Self {
+        {
+            let mut state = self.lock();
+            for v in snapshot.storage {
+                state
+                    .storage
+                    .entry((v.installation, v.citizen))
+                    .or_default()
+                    .insert(v.key, v.value.into_bytes());
+            }
+            state.activities = snapshot.activities;
+            state.threads = snapshot.threads;
+            state.notifications = snapshot.notifications;
+            state.next_id = snapshot.next_id;
+        }
+        self
+    }
+
+    /// Everything blocks wrote so far.
+    pub fn snapshot(&self) -> Snapshot {
+        let state = self.lock();
+        let mut storage: Vec<StoredValue> = state
+            .storage
+            .iter()
+            .flat_map(|((installation, citizen), values)| {
+                values.iter().map(move |(key, value)| StoredValue {
+                    installation: installation.clone(),
+                    citizen: citizen.clone(),
+                    key: key.clone(),
+                    value: String::from_utf8_lossy(value).into_owned(),
+                })
+            })
+            .collect();
+        storage.sort_by(|a, b| {
+            (&a.installation, &a.citizen, &a.key).cmp(&(&b.installation, &b.citizen, &b.key))
+        });
+        Snapshot {
+            storage,
+            activities: state.activities.clone(),
+            threads: state.threads.clone(),
+            notifications: state.notifications.clone(),
+            next_id: state.next_id,
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {

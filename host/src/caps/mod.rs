@@ -158,7 +158,7 @@ pub enum CapError {
 }
 
 /// Who a capability call is for: every provider method is scoped by it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Scope {
     /// The installation (municipality × block) making the call.
     pub installation: String,
