@@ -33,6 +33,8 @@ enum Command {
     },
 }
 
+// Parsed once per process; the size of the variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum BlockCommand {
     /// Check that a file is a block this host can run; print what it is.
