@@ -3,5 +3,6 @@
 #![warn(missing_docs)]
 
 pub mod caps;
+pub mod db;
 pub mod demo;
 pub mod runtime;

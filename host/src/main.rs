@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use jobunivers_host::caps::memory::{MemoryLimits, MemoryProvider, Snapshot};
+use jobunivers_host::db::Db;
 use jobunivers_host::demo;
 use jobunivers_host::runtime::model::{Action, CallContext, Event, Locale};
 use jobunivers_host::runtime::{Call, LoadedBlock, Permissions, Runtime, RuntimeConfig};
@@ -30,6 +31,15 @@ enum Command {
     Block {
         #[command(subcommand)]
         command: BlockCommand,
+    },
+    /// Create or update the database schema (the server also does this at start-up).
+    Migrate {
+        /// Where the embedded SQLite database lives (ignored with DATABASE_URL).
+        #[arg(long, env = "JOBUNIVERS_DATA_DIR", default_value = "data")]
+        data_dir: PathBuf,
+        /// A PostgreSQL database to use instead, e.g. postgres://postgres@127.0.0.1/jobunivers.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: Option<String>,
     },
 }
 
@@ -124,12 +134,30 @@ async fn run(cli: Cli) -> Result<(), String> {
         cache_dir: cli.cache_dir.or_else(default_cache_dir),
         ..RuntimeConfig::default()
     };
-    let runtime = Runtime::new(config).map_err(|e| format!("cannot start the runtime: {e:#}"))?;
+    let runtime = || Runtime::new(config).map_err(|e| format!("cannot start the runtime: {e:#}"));
     match cli.command {
+        Command::Migrate {
+            data_dir,
+            database_url,
+        } => {
+            let db = match &database_url {
+                Some(url) => Db::connect(url).await,
+                None => Db::open_data_dir(&data_dir).await,
+            }
+            .map_err(|e| e.to_string())?;
+            db.migrate().await.map_err(|e| e.to_string())?;
+            let municipalities = db.municipalities().await.map_err(|e| e.to_string())?;
+            let place = match database_url {
+                Some(_) => "the PostgreSQL database".to_owned(),
+                None => data_dir.join("jobunivers.db").display().to_string(),
+            };
+            println!("migrated {place}: {} municipalities", municipalities.len());
+            Ok(())
+        }
         Command::Block {
             command: BlockCommand::Check { file },
         } => {
-            let block = load(&runtime, &file).await?;
+            let block = load(&runtime()?, &file).await?;
             print!("{}", describe(&block));
             Ok(())
         }
@@ -149,6 +177,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     effects,
                 },
         } => {
+            let runtime = runtime()?;
             let block = load(&runtime, &file).await?;
             let locale: Locale = locale.parse()?;
             let config = match config {

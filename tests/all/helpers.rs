@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jobunivers_host::caps::memory::{MemoryLimits, MemoryProvider};
+use jobunivers_host::db::Db;
 use jobunivers_host::demo;
 use jobunivers_host::runtime::model::{CallContext, Locale};
 use jobunivers_host::runtime::{Call, LoadedBlock, Permissions, Runtime, RuntimeConfig};
@@ -107,4 +108,95 @@ pub fn jobunivers(args: &[&str]) -> Output {
 /// All the text a page shows, for assertions.
 pub fn text_of(page: &jobunivers_host::runtime::model::Page) -> String {
     serde_json::to_string(page).expect("a page serializes")
+}
+
+/// Drops a throwaway PostgreSQL database when the test is done.
+pub struct DbGuard {
+    admin_url: Option<String>,
+    name: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Drop for DbGuard {
+    fn drop(&mut self) {
+        let Some(admin_url) = self.admin_url.take() else {
+            return;
+        };
+        let name = self.name.clone();
+        // The test's runtime is going away; drop the database from a runtime of our own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                let admin = Db::connect(&admin_url).await.ok()?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(admin.pool())
+                    .await
+                    .ok()
+            })
+        })
+        .join();
+    }
+}
+
+/// Where the test PostgreSQL server is (a URL without a database name).
+pub fn postgres_base() -> String {
+    std::env::var("JOBUNIVERS_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+/// A fresh, migrated database on each backend: a SQLite file in a temporary directory
+/// and a throwaway PostgreSQL database. PostgreSQL must be running (`bash .ci/run`
+/// starts it); set JOBUNIVERS_TEST_POSTGRES to use another server.
+pub async fn fresh_databases() -> Vec<(Db, DbGuard)> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = Db::open_data_dir(dir.path()).await.expect("opening SQLite");
+    sqlite.migrate().await.expect("migrating SQLite");
+
+    let base = postgres_base();
+    let admin_url = format!("{base}/postgres");
+    let admin = Db::connect(&admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL is needed for the storage tests ({e}); start it or set JOBUNIVERS_TEST_POSTGRES"));
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let name = format!(
+        "jobunivers_test_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(admin.pool())
+        .await
+        .expect("creating a test database");
+    let postgres = Db::connect(&format!("{base}/{name}"))
+        .await
+        .expect("connecting to the test database");
+    postgres.migrate().await.expect("migrating PostgreSQL");
+
+    vec![
+        (
+            sqlite,
+            DbGuard {
+                admin_url: None,
+                name: String::new(),
+                _dir: Some(dir),
+            },
+        ),
+        (
+            postgres,
+            DbGuard {
+                admin_url: Some(admin_url),
+                name,
+                _dir: None,
+            },
+        ),
+    ]
 }

@@ -9,4 +9,5 @@ mod check;
 mod helpers;
 mod hostile;
 mod runtime;
+mod storage;
 mod validation;
