@@ -4,6 +4,7 @@
 //! (`cargo xtask blocks`).
 
 mod block_booking;
+mod block_course;
 mod cache;
 mod capabilities;
 mod check;
