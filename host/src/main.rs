@@ -151,14 +151,17 @@ async fn run(cli: Cli) -> Result<(), String> {
                 Some(_) => "the PostgreSQL database".to_owned(),
                 None => data_dir.join("jobunivers.db").display().to_string(),
             };
-            println!("migrated {place}: {} municipalities", municipalities.len());
+            emit(&format!(
+                "migrated {place}: {} municipalities\n",
+                municipalities.len()
+            ));
             Ok(())
         }
         Command::Block {
             command: BlockCommand::Check { file },
         } => {
             let block = load(&runtime()?, &file).await?;
-            print!("{}", describe(&block));
+            emit(&describe(&block));
             Ok(())
         }
         Command::Block {
@@ -266,13 +269,19 @@ async fn run(cli: Cli) -> Result<(), String> {
             } else {
                 serde_json::json!(page)
             };
-            println!(
-                "{}",
+            emit(&format!(
+                "{}\n",
                 serde_json::to_string_pretty(&output).expect("JSON serializes")
-            );
+            ));
             Ok(())
         }
     }
+}
+
+/// Write to stdout; a reader that went away (`| head`) is not an error.
+fn emit(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
 fn now_ms() -> i64 {
