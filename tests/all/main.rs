@@ -5,6 +5,7 @@
 
 mod block_booking;
 mod block_course;
+mod block_job_feed;
 mod cache;
 mod capabilities;
 mod check;

@@ -24,6 +24,7 @@ const BLOCK_GROUPS: &[&[&str]] = &[
         "fixture-future-contract",
         "fixture-newer-minor",
         "booking",
+        "job-feed",
     ],
 ];
 
