@@ -22,6 +22,7 @@ const BLOCK_GROUPS: &[&[&str]] = &[
         "fixture-cv-bench",
         "fixture-future-contract",
         "fixture-newer-minor",
+        "job-log",
     ],
 ];
 
