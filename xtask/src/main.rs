@@ -25,6 +25,7 @@ const BLOCK_GROUPS: &[&[&str]] = &[
         "fixture-newer-minor",
         "booking",
         "job-feed",
+        "job-log",
     ],
 ];
 

@@ -1,0 +1,290 @@
+//! Calendar arithmetic on day numbers (days since 1970-01-01), built on the SDK's
+//! `civil_from_days`/`days_from_civil`.
+//!
+//! The host only hands us `now_ms` (UTC). A Danish citizen's "today" and "this week"
+//! follow Danish local time, so the date is taken in CET/CEST: otherwise an application
+//! registered at 00:30 on a Monday would land in the previous week, or be refused as
+//! "in the future".
+
+use jobunivers_sdk::{civil_from_days, days_from_civil, Context};
+
+/// Milliseconds in a day.
+pub const DAY_MS: i64 = 86_400_000;
+const HOUR_MS: i64 = 3_600_000;
+
+/// The weekday of a day: Monday 0 ... Sunday 6.
+pub fn weekday(day: i64) -> u32 {
+    // 1970-01-01 was a Thursday (3).
+    (day + 3).rem_euclid(7) as u32
+}
+
+/// The Monday of the ISO week `day` is in.
+pub fn monday_of(day: i64) -> i64 {
+    day - i64::from(weekday(day))
+}
+
+/// The ISO 8601 week of a day: (week-based year, week number 1-53).
+pub fn iso_week(day: i64) -> (i32, u32) {
+    // The week belongs to the year its Thursday is in.
+    let thursday = monday_of(day) + 3;
+    let (year, _, _) = civil_from_days(thursday);
+    let week = (thursday - days_from_civil(year, 1, 1)) / 7 + 1;
+    (year, week as u32)
+}
+
+/// The last Sunday of a month that has 31 days (March and October).
+fn last_sunday_of_31_day_month(year: i32, month: u32) -> i64 {
+    let last = days_from_civil(year, month, 31);
+    last - i64::from((weekday(last) + 1) % 7)
+}
+
+/// Whether Danish summer time (CEST) is in force at `ms`: from the last Sunday of March
+/// 01:00 UTC to the last Sunday of October 01:00 UTC (the EU rule).
+fn danish_summer_time(ms: i64) -> bool {
+    let (year, _, _) = civil_from_days(ms.div_euclid(DAY_MS));
+    let start = last_sunday_of_31_day_month(year, 3) * DAY_MS + HOUR_MS;
+    let end = last_sunday_of_31_day_month(year, 10) * DAY_MS + HOUR_MS;
+    (start..end).contains(&ms)
+}
+
+/// The day number of the date in Denmark at `ms` (Unix milliseconds).
+pub fn danish_day(ms: i64) -> i64 {
+    let offset = if danish_summer_time(ms) {
+        2 * HOUR_MS
+    } else {
+        HOUR_MS
+    };
+    (ms + offset).div_euclid(DAY_MS)
+}
+
+/// Days in a month.
+fn days_in_month(year: i32, month: u32) -> u32 {
+    let (next_year, next_month) = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
+    (days_from_civil(next_year, next_month, 1) - days_from_civil(year, month, 1)) as u32
+}
+
+/// The same date one year earlier (29 February becomes 28 February).
+pub fn one_year_before(day: i64) -> i64 {
+    let (y, m, d) = civil_from_days(day);
+    days_from_civil(y - 1, m, d.min(days_in_month(y - 1, m)))
+}
+
+/// Parse an exact "YYYY-MM-DD" date into a day number; `None` if it is not a real date.
+pub fn parse_iso(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    let shape = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shape {
+        return None;
+    }
+    let year: i32 = text[0..4].parse().ok()?;
+    let month: u32 = text[5..7].parse().ok()?;
+    let day: u32 = text[8..10].parse().ok()?;
+    if year < 1900 || !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    Some(days_from_civil(year, month, day))
+}
+
+/// A day number as "YYYY-MM-DD".
+pub fn iso(day: i64) -> String {
+    let (y, m, d) = civil_from_days(day);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+const MONTHS_DA: [&str; 12] = [
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const WEEKDAYS_DA: [&str; 7] = [
+    "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag",
+];
+const WEEKDAYS_EN: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+/// "5. januar 2026" / "5 January 2026".
+pub fn long(ctx: &Context, day: i64) -> String {
+    let (y, m, d) = civil_from_days(day);
+    let i = (m - 1) as usize;
+    let month = ctx.t(MONTHS_DA[i], MONTHS_EN[i]);
+    format!("{d}{} {month} {y}", ctx.t(".", ""))
+}
+
+/// "søndag d. 11. januar" / "Sunday 11 January".
+pub fn weekday_and_date(ctx: &Context, day: i64) -> String {
+    let (_, m, d) = civil_from_days(day);
+    let w = weekday(day) as usize;
+    let i = (m - 1) as usize;
+    format!(
+        "{}{} {d}{} {}",
+        ctx.t(WEEKDAYS_DA[w], WEEKDAYS_EN[w]),
+        ctx.t(" d.", ""),
+        ctx.t(".", ""),
+        ctx.t(MONTHS_DA[i], MONTHS_EN[i])
+    )
+}
+
+/// "5.-11. jan." / "5-11 Jan": the span of a week, short.
+pub fn week_span(ctx: &Context, monday: i64) -> String {
+    let short = |day: i64| {
+        let (_, m, d) = civil_from_days(day);
+        let i = (m - 1) as usize;
+        (d, &ctx.t(MONTHS_DA[i], MONTHS_EN[i])[..3])
+    };
+    let (d1, m1) = short(monday);
+    let (d2, m2) = short(monday + 6);
+    match (m1 == m2, ctx.locale) {
+        (true, jobunivers_sdk::Locale::Da) => format!("{d1}.-{d2}. {m2}."),
+        (true, jobunivers_sdk::Locale::En) => format!("{d1}-{d2} {m2}"),
+        (false, jobunivers_sdk::Locale::Da) => format!("{d1}. {m1}.-{d2}. {m2}."),
+        (false, jobunivers_sdk::Locale::En) => format!("{d1} {m1}-{d2} {m2}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jobunivers_sdk::Locale;
+
+    fn day(s: &str) -> i64 {
+        parse_iso(s).unwrap()
+    }
+
+    #[test]
+    fn iso_weeks_follow_the_standard_at_year_boundaries() {
+        // (date, weekday, iso year, iso week)
+        let table = [
+            ("2026-01-05", 0, 2026, 2),
+            ("2026-01-01", 3, 2026, 1),
+            ("2025-12-29", 0, 2026, 1),
+            ("2025-12-28", 6, 2025, 52),
+            ("2021-01-03", 6, 2020, 53),
+            ("2021-01-04", 0, 2021, 1),
+            ("2024-12-30", 0, 2025, 1),
+            ("2027-01-01", 4, 2026, 53),
+            ("1970-01-01", 3, 1970, 1),
+        ];
+        for (date, wd, y, w) in table {
+            assert_eq!(weekday(day(date)), wd, "{date}");
+            assert_eq!(iso_week(day(date)), (y, w), "{date}");
+            assert_eq!(weekday(monday_of(day(date))), 0, "{date}");
+        }
+    }
+
+    #[test]
+    fn the_danish_date_follows_cet_and_cest() {
+        // (UTC instant as day + ms into the day, expected Danish date)
+        let at = |date: &str, h: i64, m: i64| day(date) * DAY_MS + h * HOUR_MS + m * 60_000;
+        let table = [
+            // Winter: UTC+1.
+            (at("2026-01-04", 23, 30), "2026-01-05"),
+            (at("2026-01-04", 22, 59), "2026-01-04"),
+            (at("2025-12-31", 23, 0), "2026-01-01"),
+            // Summer: UTC+2.
+            (at("2026-06-14", 22, 0), "2026-06-15"),
+            (at("2026-06-14", 21, 59), "2026-06-14"),
+            // 2026: summer time from 29 March 01:00 UTC to 25 October 01:00 UTC.
+            (at("2026-03-29", 0, 59), "2026-03-29"),
+            (at("2026-03-28", 22, 30), "2026-03-28"),
+            (at("2026-03-29", 22, 30), "2026-03-30"),
+            (at("2026-10-24", 22, 30), "2026-10-25"),
+            (at("2026-10-25", 22, 30), "2026-10-25"),
+            (at("2026-10-25", 23, 0), "2026-10-26"),
+        ];
+        for (ms, expected) in table {
+            assert_eq!(iso(danish_day(ms)), expected, "{ms}");
+        }
+        // The SDK's test context: 2026-01-05 09:00 UTC is a Monday morning in Denmark.
+        let ctx = Context::for_test(Locale::Da, "{}");
+        assert_eq!(iso(danish_day(ctx.now_ms)), "2026-01-05");
+    }
+
+    #[test]
+    fn only_real_dates_in_the_exact_form_parse() {
+        let good = ["2026-01-05", "2024-02-29", "2025-12-31", "1999-07-01"];
+        for s in good {
+            assert_eq!(iso(parse_iso(s).unwrap()), s);
+        }
+        let bad = [
+            "",
+            "2026-1-5",
+            "05-01-2026",
+            "2026/01/05",
+            "2026-13-01",
+            "2026-00-10",
+            "2025-02-29",
+            "2026-04-31",
+            "2026-01-00",
+            "20260105",
+            "2026-01-05x",
+            "+026-01-05",
+            "0999-01-01",
+            "2026-01-5 ",
+            "２０２６-01-05",
+        ];
+        for s in bad {
+            assert_eq!(parse_iso(s), None, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn a_year_back_keeps_the_date_and_handles_leap_days() {
+        assert_eq!(iso(one_year_before(day("2026-01-05"))), "2025-01-05");
+        assert_eq!(iso(one_year_before(day("2024-02-29"))), "2023-02-28");
+        assert_eq!(iso(one_year_before(day("2025-03-01"))), "2024-03-01");
+    }
+
+    #[test]
+    fn dates_read_naturally_in_both_languages() {
+        let da = Context::for_test(Locale::Da, "{}");
+        let en = Context::for_test(Locale::En, "{}");
+        let d = day("2026-01-11");
+        assert_eq!(long(&da, d), "11. januar 2026");
+        assert_eq!(long(&en, d), "11 January 2026");
+        assert_eq!(weekday_and_date(&da, d), "søndag d. 11. januar");
+        assert_eq!(weekday_and_date(&en, d), "Sunday 11 January");
+        assert_eq!(week_span(&da, day("2026-01-05")), "5.-11. jan.");
+        assert_eq!(week_span(&en, day("2026-01-05")), "5-11 Jan");
+        assert_eq!(week_span(&da, day("2025-12-29")), "29. dec.-4. jan.");
+        assert_eq!(week_span(&en, day("2025-12-29")), "29 Dec-4 Jan");
+    }
+}
