@@ -16,6 +16,7 @@ const BLOCK_GROUPS: &[&[&str]] = &[
     &["cv-coach"],
     // Contract 1.1 (and the fixture for an unsupported contract).
     &[
+        "chatbot",
         "fixture-hello",
         "fixture-hostile",
         "fixture-undeclared",
