@@ -3,6 +3,7 @@
 //! The blocks under test are real components: `cargo xtask test` builds them first
 //! (`cargo xtask blocks`).
 
+mod block_chatbot;
 mod cache;
 mod capabilities;
 mod check;

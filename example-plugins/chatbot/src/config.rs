@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::matcher::{common_mask, tokens, Hit, KeywordSet};
+use crate::matcher::{common_mask, words, Hit, KeywordSet};
 
 /// The default configuration, kept as JSON so it reads like what an admin edits.
 pub const DEFAULT_CONFIG: &str = include_str!("default_config.json");
@@ -141,7 +141,7 @@ impl Matcher {
     /// intents, hit). The topic is chosen with common words counting half; a tie goes
     /// to the full score, the more specific keyword, then the earlier intent. Intents below `min_score` are left out.
     pub fn rank(&self, message: &str, min_score: f32) -> Vec<(usize, Hit)> {
-        let words = tokens(message);
+        let words = words(message);
         let common = common_mask(&words, &self.common);
         let mut ranked: Vec<(usize, Hit)> = self
             .intents
@@ -163,7 +163,7 @@ impl Matcher {
     /// How strongly the message asks for a person. Compounds are off: "lagermedarbejder"
     /// is a job the citizen looks for, not a "medarbejder" they ask for.
     pub fn asks_for_person(&self, message: &str) -> f32 {
-        self.handover.score(&tokens(message), &[], false).score
+        self.handover.score(&words(message), &[], false).score
     }
 }
 

@@ -73,27 +73,75 @@ pub fn tokens(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// A normalised word with its letters, so comparing it with hundreds of keywords needs
+/// no allocation per comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Word {
+    text: String,
+    chars: Vec<char>,
+}
+
+impl Word {
+    /// A word, already normalised.
+    pub fn new(text: &str) -> Self {
+        Self {
+            text: text.to_owned(),
+            chars: text.chars().collect(),
+        }
+    }
+}
+
+/// The words of a message, ready for [`KeywordSet::score`].
+pub fn words(text: &str) -> Vec<Word> {
+    tokens(text).iter().map(|t| Word::new(t)).collect()
+}
+
 /// The edit distance between two words, counting a swap of two neighbouring letters as
 /// one edit (optimal string alignment), because "dagpegne" is one slip, not two.
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut prev2 = vec![0usize; b.len() + 1];
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0usize; b.len() + 1];
+    bounded_distance(&a, &b, usize::MAX - 1)
+}
+
+/// The edit distance if it is at most `max`, otherwise some number above `max`: it
+/// stops as soon as a whole row exceeds `max`, and keeps its rows on the stack for
+/// words of ordinary length. This is what keeps a long message fast.
+fn bounded_distance(a: &[char], b: &[char], max: usize) -> usize {
+    const STACK: usize = 64;
+    let n = b.len() + 1;
+    let (mut s0, mut s1, mut s2) = ([0usize; STACK], [0usize; STACK], [0usize; STACK]);
+    let (mut v0, mut v1, mut v2);
+    let (mut prev2, mut prev, mut cur): (&mut [usize], &mut [usize], &mut [usize]) = if n <= STACK {
+        (&mut s0[..n], &mut s1[..n], &mut s2[..n])
+    } else {
+        v0 = vec![0; n];
+        v1 = vec![0; n];
+        v2 = vec![0; n];
+        (&mut v0, &mut v1, &mut v2)
+    };
+    for (j, p) in prev.iter_mut().enumerate() {
+        *p = j;
+    }
     for i in 1..=a.len() {
         cur[0] = i;
-        for j in 1..=b.len() {
+        let mut row_min = i;
+        for j in 1..n {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            let mut d = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                cur[j] = cur[j].min(prev2[j - 2] + 1);
+                d = d.min(prev2[j - 2] + 1);
             }
+            cur[j] = d;
+            row_min = row_min.min(d);
+        }
+        if row_min > max {
+            return max + 1;
         }
         std::mem::swap(&mut prev2, &mut prev);
         std::mem::swap(&mut prev, &mut cur);
     }
-    prev[b.len()]
+    prev[n - 1]
 }
 
 /// How many typos a keyword of `len` letters tolerates: none for short words (too many
@@ -111,15 +159,19 @@ pub fn allowed_typos(len: usize) -> usize {
 /// of a longer word ("sommerferie"); it is off where that misleads ("lagermedarbejder"
 /// is a job, not a request for a "medarbejder").
 pub fn token_match(token: &str, keyword: &str, compounds: bool) -> f32 {
-    if token == keyword {
+    match_word(&Word::new(token), &Word::new(keyword), compounds)
+}
+
+fn match_word(token: &Word, keyword: &Word, compounds: bool) -> f32 {
+    if token.text == keyword.text {
         return EXACT;
     }
-    let tl = token.chars().count();
-    let kl = keyword.chars().count();
-    if kl >= 4 && token.starts_with(keyword) {
+    let tl = token.chars.len();
+    let kl = keyword.chars.len();
+    if kl >= 4 && token.text.starts_with(&keyword.text) {
         return PREFIX;
     }
-    if compounds && kl >= 5 && tl > kl && token.ends_with(keyword) {
+    if compounds && kl >= 5 && tl > kl && token.text.ends_with(&keyword.text) {
         return COMPOUND;
     }
     let allowed = allowed_typos(kl);
@@ -127,18 +179,17 @@ pub fn token_match(token: &str, keyword: &str, compounds: bool) -> f32 {
         return 0.0;
     }
     if tl.abs_diff(kl) <= allowed {
-        match edit_distance(token, keyword) {
+        match bounded_distance(&token.chars, &keyword.chars, allowed) {
             1 => return TYPO_1,
             2 if allowed >= 2 => return TYPO_2,
             _ => {}
         }
     }
-    if kl >= 6 && tl > kl + 1 {
-        // A typo in the stem plus an ending: compare the keyword with the word's start.
-        let chars: Vec<char> = token.chars().collect();
+    // A typo in the stem plus an ending: compare the keyword with the word's start.
+    // The first letter must be right, which is how people misspell and keeps it cheap.
+    if kl >= 6 && tl > kl + 1 && token.chars[0] == keyword.chars[0] {
         for k in kl - 1..=kl + 1 {
-            let start: String = chars[..k].iter().collect();
-            if edit_distance(&start, keyword) <= 1 {
+            if bounded_distance(&token.chars[..k], &keyword.chars, 1) <= 1 {
                 return TYPO_PREFIX;
             }
         }
@@ -146,13 +197,31 @@ pub fn token_match(token: &str, keyword: &str, compounds: bool) -> f32 {
     0.0
 }
 
+/// `first` + `second` written together is `keyword` or an inflection of it ("job" +
+/// "log" = "joblog", "syge" + "meldt" = "sygemeldt"). Exact or inflected only, never a
+/// typo: "i dagpenge" is not "idagpenge" misspelt.
+fn split_match(first: &str, second: &str, keyword: &str) -> f32 {
+    match keyword.strip_prefix(first) {
+        Some(rest) if !first.is_empty() && !rest.is_empty() => {
+            if second == rest {
+                EXACT
+            } else if second.starts_with(rest) {
+                PREFIX
+            } else {
+                0.0
+            }
+        }
+        _ => 0.0,
+    }
+}
+
 /// One keyword or phrase, normalised.
 #[derive(Debug, Clone, PartialEq)]
 struct Keyword {
     /// Its words without stopwords.
-    parts: Vec<String>,
+    parts: Vec<Word>,
     /// Its words written together, for "joblog" against "job log".
-    joined: String,
+    joined: Word,
 }
 
 /// How much a common word counts towards which topic a message is about: in "må jeg
@@ -161,14 +230,14 @@ const COMMON_WEIGHT: f32 = 0.5;
 
 /// Which of the message's words are common words of the domain ("dagpenge", "ledig",
 /// "a-kasse"), given as keywords (compiled with [`KeywordSet::new`]).
-pub fn common_mask(words: &[String], common: &KeywordSet) -> Vec<bool> {
+pub fn common_mask(words: &[Word], common: &KeywordSet) -> Vec<bool> {
     words
         .iter()
         .map(|w| {
             common
                 .keywords
                 .iter()
-                .any(|k| token_match(w, &k.joined, false) > 0.0)
+                .any(|k| match_word(w, &k.joined, false) > 0.0)
         })
         .collect()
 }
@@ -190,8 +259,8 @@ pub struct Hit {
 /// ("booke en ny samtale", "ring venligst til mig"). Returns the weakest part's quality
 /// and the positions matched. A part never matches the end of a compound: in "ret til
 /// feriedagpenge" the phrase "ret til dagpenge" is not what was asked.
-fn match_phrase(parts: &[String], words: &[String]) -> Option<(f32, Vec<usize>)> {
-    let first = token_match(words.first()?, &parts[0], false);
+fn match_phrase(parts: &[Word], words: &[Word]) -> Option<(f32, Vec<usize>)> {
+    let first = match_word(words.first()?, &parts[0], false);
     if first == 0.0 {
         return None;
     }
@@ -201,7 +270,7 @@ fn match_phrase(parts: &[String], words: &[String]) -> Option<(f32, Vec<usize>)>
         let last = *at.last()?;
         let (q, pos) = (last + 1..=last + 2)
             .filter(|&p| p < words.len())
-            .map(|p| (token_match(&words[p], part, false), p))
+            .map(|p| (match_word(&words[p], part, false), p))
             .find(|(q, _)| *q > 0.0)?;
         quality = quality.min(q);
         at.push(pos);
@@ -223,17 +292,17 @@ impl KeywordSet {
             .filter_map(|k| {
                 let parts = tokens(k);
                 (!parts.is_empty()).then(|| Keyword {
-                    joined: parts.concat(),
-                    parts,
+                    joined: Word::new(&parts.concat()),
+                    parts: parts.iter().map(|p| Word::new(p)).collect(),
                 })
             })
             .collect();
         Self { keywords }
     }
 
-    /// Score the message's words (from [`tokens`]); `common` marks common words (from
+    /// Score the message's words (from [`words`]); `common` marks common words (from
     /// [`common_mask`]; shorter than `words` means "not common").
-    pub fn score(&self, words: &[String], common: &[bool], compounds: bool) -> Hit {
+    pub fn score(&self, words: &[Word], common: &[bool], compounds: bool) -> Hit {
         let n = words.len();
         let mut best = vec![0f32; n];
         let mut longest = 0;
@@ -241,15 +310,10 @@ impl KeywordSet {
             let mut matched = false;
             if let [single] = kw.parts.as_slice() {
                 for i in 0..n {
-                    let mut q = token_match(&words[i], single, compounds);
-                    // A compound split in two: "job log", "syge meldt". Only exact or
-                    // inflected, never a typo: "i dagpenge" is not "idagpenge" misspelt.
-                    if q == 0.0 && i + 1 < n && single.chars().count() >= 6 {
-                        let joined = format!("{}{}", words[i], words[i + 1]);
-                        q = token_match(&joined, single, false);
-                        if q < PREFIX {
-                            q = 0.0;
-                        }
+                    let mut q = match_word(&words[i], single, compounds);
+                    // A compound split in two: "job log", "syge meldt".
+                    if q == 0.0 && i + 1 < n && single.chars.len() >= 6 {
+                        q = split_match(&words[i].text, &words[i + 1].text, &single.text);
                     }
                     if q > 0.0 {
                         best[i] = best[i].max(q);
@@ -267,7 +331,7 @@ impl KeywordSet {
                 }
                 // The phrase written as one word: "joblog", "raskmeldt".
                 for i in 0..n {
-                    let q = token_match(&words[i], &kw.joined, false);
+                    let q = match_word(&words[i], &kw.joined, false);
                     if q > 0.0 {
                         best[i] = best[i].max(q * PHRASE_BONUS);
                         matched = true;
@@ -275,7 +339,7 @@ impl KeywordSet {
                 }
             }
             if matched {
-                longest = longest.max(kw.joined.chars().count());
+                longest = longest.max(kw.joined.chars.len());
             }
         }
         let weighted = best
@@ -329,6 +393,18 @@ mod tests {
         ] {
             assert_eq!(edit_distance(a, b), d, "{a} / {b}");
         }
+        // Bounded: anything above the bound is reported as just above it.
+        let chars = |s: &str| s.chars().collect::<Vec<_>>();
+        assert_eq!(
+            bounded_distance(&chars("abcdefgh"), &chars("stuvwxyz"), 2),
+            3
+        );
+        assert_eq!(
+            bounded_distance(&chars("dagpegne"), &chars("dagpenge"), 2),
+            1
+        );
+        let long = "a".repeat(100);
+        assert_eq!(edit_distance(&long, &format!("{long}b")), 1);
     }
 
     #[test]
@@ -362,7 +438,7 @@ mod tests {
 
     fn score(keywords: &[&str], message: &str) -> f32 {
         KeywordSet::new(keywords.iter().copied())
-            .score(&tokens(message), &[], true)
+            .score(&words(message), &[], true)
             .score
     }
 
@@ -388,13 +464,13 @@ mod tests {
     #[test]
     fn the_longest_matching_keyword_is_reported() {
         let set = KeywordSet::new(["syg", "sygedagpenge"]);
-        let hit = set.score(&tokens("får jeg sygedagpenge"), &[], true);
+        let hit = set.score(&words("får jeg sygedagpenge"), &[], true);
         assert_eq!(hit.longest, "sygedagpenge".len());
     }
 
     #[test]
     fn common_words_count_half_for_the_topic_but_fully_for_answering() {
-        let words = tokens("må jeg holde ferie på dagpengene");
+        let words = words("må jeg holde ferie på dagpengene");
         let mask = common_mask(&words, &KeywordSet::new(["dagpenge", "a-kasse"]));
         assert_eq!(mask, [false, false, false, false, true]);
         let hit = KeywordSet::new(["dagpenge"]).score(&words, &mask, true);
