@@ -7,6 +7,7 @@ mod block_booking;
 mod block_course;
 mod block_job_feed;
 mod block_job_log;
+mod block_chatbot;
 mod cache;
 mod capabilities;
 mod check;

@@ -17,6 +17,7 @@ const BLOCK_GROUPS: &[&[&str]] = &[
     // Contract 1.1 (and the fixture for an unsupported contract).
     &[
         "course",
+        "chatbot",
         "fixture-hello",
         "fixture-hostile",
         "fixture-undeclared",
