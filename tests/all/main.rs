@@ -4,10 +4,10 @@
 //! (`cargo xtask blocks`).
 
 mod block_booking;
+mod block_chatbot;
 mod block_course;
 mod block_job_feed;
 mod block_job_log;
-mod block_chatbot;
 mod cache;
 mod capabilities;
 mod check;
