@@ -6,3 +6,4 @@ pub mod caps;
 pub mod db;
 pub mod demo;
 pub mod runtime;
+pub mod template;

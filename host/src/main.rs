@@ -52,6 +52,17 @@ enum BlockCommand {
         /// The component (.wasm).
         file: PathBuf,
     },
+    /// Create a new block project that builds to a component at once.
+    New {
+        /// The block's name (lowercase letters, digits and dashes); also the folder.
+        name: String,
+        /// Your vendor namespace; the block's id becomes VENDOR.NAME.
+        #[arg(long, default_value = "myvendor")]
+        vendor: String,
+        /// The plugin-sdk folder to depend on (default: this checkout's).
+        #[arg(long)]
+        sdk: Option<PathBuf>,
+    },
     /// Run a block in the sandbox and print the UI it returns as JSON.
     Render {
         /// The component (.wasm).
@@ -155,6 +166,23 @@ async fn run(cli: Cli) -> Result<(), String> {
                 "migrated {place}: {} municipalities\n",
                 municipalities.len()
             ));
+            Ok(())
+        }
+        Command::Block {
+            command: BlockCommand::New { name, vendor, sdk },
+        } => {
+            let sdk = sdk.unwrap_or_else(jobunivers_host::template::default_sdk_path);
+            let files = jobunivers_host::template::create(Path::new("."), &name, &vendor, &sdk)?;
+            let mut out = format!("created {name}/ for the block {vendor}.{name}:\n");
+            for f in files {
+                out.push_str(&format!("  {}\n", f.display()));
+            }
+            out.push_str(&format!(
+                "next: cd {name} && cargo build --target wasm32-wasip2 --release && \
+                 jobunivers block check target/wasm32-wasip2/release/{}.wasm\n",
+                name.replace('-', "_")
+            ));
+            emit(&out);
             Ok(())
         }
         Command::Block {

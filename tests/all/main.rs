@@ -15,4 +15,5 @@ mod helpers;
 mod hostile;
 mod runtime;
 mod storage;
+mod template;
 mod validation;

@@ -101,34 +101,43 @@ fn demo() -> Result<(), String> {
         c.args(["build", "-p", "jobunivers-host"]);
         c
     })?;
+    for name in ["chatbot", "course", "job_feed", "job_log", "booking"] {
+        let path = wasm(name).to_string_lossy().into_owned();
+        println!("\n$ jobunivers block check {path}");
+        run(jobunivers_command(&["block", "check", &path]))?;
+    }
     let cv = wasm("cv_coach");
-    let jobunivers = |args: &[&str]| {
-        let mut c = cargo();
-        c.args([
-            "run",
-            "--quiet",
-            "-p",
-            "jobunivers-host",
-            "--bin",
-            "jobunivers",
-            "--",
-        ])
-        .args(args);
-        c
-    };
     let cv_path = cv.to_string_lossy().into_owned();
     println!("\n$ jobunivers block check {cv_path}");
-    run(jobunivers(&["block", "check", &cv_path]))?;
+    run(jobunivers_command(&["block", "check", &cv_path]))?;
     println!("\n$ jobunivers block render {cv_path} --locale da");
-    run(jobunivers(&["block", "render", &cv_path, "--locale", "da"]))?;
+    run(jobunivers_command(&[
+        "block", "render", &cv_path, "--locale", "da",
+    ]))?;
     let sample = cv_coach_analysis::SAMPLE_CV_DA;
     let input = format!("{{\"cv\": {}}}", json_string(sample));
     println!(
         "\n$ jobunivers block render {cv_path} --action analyse --input '{{\"cv\": \"...\"}}'"
     );
-    run(jobunivers(&[
+    run(jobunivers_command(&[
         "block", "render", &cv_path, "--action", "analyse", "--input", &input,
     ]))
+}
+
+/// `jobunivers ARGS` from this checkout.
+fn jobunivers_command(args: &[&str]) -> Command {
+    let mut c = cargo();
+    c.args([
+        "run",
+        "--quiet",
+        "-p",
+        "jobunivers-host",
+        "--bin",
+        "jobunivers",
+        "--",
+    ])
+    .args(args);
+    c
 }
 
 fn json_string(s: &str) -> String {
