@@ -76,6 +76,7 @@ pub mod log;
 pub mod notify;
 pub mod profile;
 pub mod storage;
+pub mod time;
 
 pub use block::{Block, BlockError};
 pub use context::{civil_from_days, days_from_civil, Action, Context, Event, Locale};
@@ -100,7 +101,7 @@ pub const CONTRACT_VERSION: &str = bindings::CONTRACT_VERSION;
 /// ```
 pub mod prelude {
     pub use crate::ui::{
-        Alert, AlertLevel, Button, ButtonStyle, Card, ChatMessage, ChatRole, Choice, Element,
+        Alert, AlertLevel, Button, ButtonStyle, Card, Chat, ChatMessage, ChatRole, Choice, Element,
         Elements, Field, FieldKind, Form, LinkTarget, Page, TextStyle,
     };
     pub use crate::{

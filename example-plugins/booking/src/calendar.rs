@@ -11,64 +11,21 @@
 
 use jobunivers_sdk::{civil_from_days, days_from_civil, Locale};
 
-/// Milliseconds in a day.
-pub const DAY_MS: i64 = 86_400_000;
-const HOUR_MS: i64 = 3_600_000;
+pub use jobunivers_sdk::time::{
+    danish_local as utc_to_local, danish_local_to_utc_ms as local_to_utc_ms,
+    danish_offset_ms as offset_at_utc, danish_summer_date as is_summer_date,
+    danish_today as local_today, iso_date, parse_date, weekday, weekday_name, DAY_MS,
+};
 
 /// A calendar date as days since 1970-01-01.
 pub type Day = i64;
-
-/// The weekday of a day: 0 is Monday, 6 is Sunday (1970-01-01 was a Thursday).
-pub fn weekday(day: Day) -> u32 {
-    (day + 3).rem_euclid(7) as u32
-}
 
 /// Saturday or Sunday.
 pub fn is_weekend(day: Day) -> bool {
     weekday(day) >= 5
 }
 
-/// The last Sunday of a month (March and October are the summer-time switch months).
-fn last_sunday(year: i32, month: u32) -> Day {
-    let first_of_next = if month == 12 {
-        days_from_civil(year + 1, 1, 1)
-    } else {
-        days_from_civil(year, month + 1, 1)
-    };
-    let last = first_of_next - 1;
-    last - i64::from((weekday(last) + 1) % 7)
-}
-
-/// Whether a local Danish date is in summer time (see the module's note on switch days).
-pub fn is_summer_date(day: Day) -> bool {
-    let (year, _, _) = civil_from_days(day);
-    day >= last_sunday(year, 3) && day < last_sunday(year, 10)
-}
-
-/// Denmark's offset from UTC at an instant, in ms.
-pub fn offset_at_utc(utc_ms: i64) -> i64 {
-    let (year, _, _) = civil_from_days(utc_ms.div_euclid(DAY_MS));
-    let start = last_sunday(year, 3) * DAY_MS + HOUR_MS;
-    let end = last_sunday(year, 10) * DAY_MS + HOUR_MS;
-    if (start..end).contains(&utc_ms) {
-        2 * HOUR_MS
-    } else {
-        HOUR_MS
-    }
-}
-
-/// Today's date in Denmark.
-pub fn local_today(now_ms: i64) -> Day {
-    (now_ms + offset_at_utc(now_ms)).div_euclid(DAY_MS)
-}
-
-/// The UTC instant of a Danish local date and time of day (minutes after midnight).
-pub fn local_to_utc_ms(day: Day, minutes: u32) -> i64 {
-    let offset = if is_summer_date(day) { 2 } else { 1 } * HOUR_MS;
-    day * DAY_MS + i64::from(minutes) * 60_000 - offset
-}
-
-/// Easter Sunday (the anonymous Gregorian algorithm).
+/// Easter Sunday of a year (the anonymous Gregorian algorithm).
 fn easter(year: i32) -> Day {
     let a = year % 19;
     let b = year / 100;
@@ -117,84 +74,14 @@ pub fn holiday(day: Day) -> Option<(&'static str, &'static str)> {
     }
 }
 
-/// Parse a date field ("YYYY-MM-DD"); `None` if it is not a real date.
-pub fn parse_date(s: &str) -> Option<Day> {
-    let mut parts = s.trim().splitn(3, '-');
-    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
-    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
-        return None;
-    }
-    let (year, month, day): (i32, u32, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
-    if !(1..=12).contains(&month) || day == 0 {
-        return None;
-    }
-    let days = days_from_civil(year, month, day);
-    // A day past the end of the month rolls over; the round trip catches it.
-    (civil_from_days(days) == (year, month, day)).then_some(days)
-}
-
-/// The value of a date field, "YYYY-MM-DD".
-pub fn iso_date(day: Day) -> String {
-    let (y, m, d) = civil_from_days(day);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// The weekday's name, lowercase in Danish as Danes write it.
-pub fn weekday_name(day: Day, locale: Locale) -> &'static str {
-    const DA: [&str; 7] = [
-        "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag",
-    ];
-    const EN: [&str; 7] = [
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-    ];
-    let i = weekday(day) as usize;
-    match locale {
-        Locale::Da => DA[i],
-        Locale::En => EN[i],
-    }
-}
-
 /// A date for reading: "mandag den 19. januar 2026" / "Monday 19 January 2026".
 pub fn long_date(day: Day, locale: Locale) -> String {
-    const DA: [&str; 12] = [
-        "januar",
-        "februar",
-        "marts",
-        "april",
-        "maj",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ];
-    const EN: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
     let (y, m, d) = civil_from_days(day);
     let name = weekday_name(day, locale);
+    let month = jobunivers_sdk::time::month_name(m, locale);
     match locale {
-        Locale::Da => format!("{name} den {d}. {} {y}", DA[m as usize - 1]),
-        Locale::En => format!("{name} {d} {} {y}", EN[m as usize - 1]),
+        Locale::Da => format!("{name} den {d}. {month} {y}"),
+        Locale::En => format!("{name} {d} {month} {y}"),
     }
 }
 
@@ -222,18 +109,11 @@ pub fn hhmm(minutes: u32) -> String {
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
-/// The local date and time of a UTC instant: (day, minutes after midnight).
-pub fn utc_to_local(utc_ms: i64) -> (Day, u32) {
-    let local = utc_ms + offset_at_utc(utc_ms);
-    (
-        local.div_euclid(DAY_MS),
-        (local.rem_euclid(DAY_MS) / 60_000) as u32,
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const HOUR_MS: i64 = 3_600_000;
 
     fn d(s: &str) -> Day {
         parse_date(s).unwrap()
@@ -288,9 +168,10 @@ mod tests {
             let utc = d(date) * DAY_MS + hour * HOUR_MS;
             assert_eq!(offset_at_utc(utc), offset * HOUR_MS, "{date} {hour}:00 UTC");
         }
-        assert_eq!(last_sunday(2026, 3), d("2026-03-29"));
-        assert_eq!(last_sunday(2026, 10), d("2026-10-25"));
-        assert_eq!(last_sunday(2027, 10), d("2027-10-31"));
+        // The switch Sundays: 2026-03-29, 2026-10-25 and 2027-10-31.
+        assert!(!is_summer_date(d("2026-03-28")) && is_summer_date(d("2026-03-29")));
+        assert!(is_summer_date(d("2026-10-24")) && !is_summer_date(d("2026-10-25")));
+        assert!(is_summer_date(d("2027-10-30")) && !is_summer_date(d("2027-10-31")));
     }
 
     #[test]

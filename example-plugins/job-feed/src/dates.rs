@@ -3,44 +3,13 @@
 
 use jobunivers_sdk::{civil_from_days, days_from_civil, Context, Locale};
 
-const MS_PER_DAY: i64 = 86_400_000;
-
-const MONTHS_DA: [&str; 12] = [
-    "januar",
-    "februar",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "december",
-];
-
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 /// The day (since 1970-01-01, UTC) of a moment in Unix milliseconds.
 pub fn day_of(ms: i64) -> i64 {
-    ms.div_euclid(MS_PER_DAY)
+    ms.div_euclid(jobunivers_sdk::time::DAY_MS)
 }
 
-/// The day of a "YYYY-MM-DD" date; `None` if it is not a real calendar date.
+/// The day of a "YYYY-MM-DD" date; `None` if it is not a real calendar date. Postings
+/// come from outside, so unpadded dates ("2026-1-5") are read too, unlike date fields.
 pub fn parse(date: &str) -> Option<i64> {
     let mut parts = date.trim().splitn(3, '-');
     let year: i32 = parts.next()?.parse().ok()?;
@@ -53,12 +22,7 @@ pub fn parse(date: &str) -> Option<i64> {
 
 /// A day written out, e.g. "2. januar 2026" or "2 January 2026".
 pub fn format(locale: Locale, days: i64) -> String {
-    let (y, m, d) = civil_from_days(days);
-    let i = (m as usize).saturating_sub(1).min(11);
-    match locale {
-        Locale::Da => format!("{d}. {} {y}", MONTHS_DA[i]),
-        Locale::En => format!("{d} {} {y}", MONTHS_EN[i]),
-    }
+    jobunivers_sdk::time::date_text(days, locale)
 }
 
 /// A "YYYY-MM-DD" date written out; shown as given if it cannot be read.

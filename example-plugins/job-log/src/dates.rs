@@ -8,54 +8,9 @@
 
 use jobunivers_sdk::{civil_from_days, days_from_civil, Context};
 
-/// Milliseconds in a day.
-pub const DAY_MS: i64 = 86_400_000;
-const HOUR_MS: i64 = 3_600_000;
-
-/// The weekday of a day: Monday 0 ... Sunday 6.
-pub fn weekday(day: i64) -> u32 {
-    // 1970-01-01 was a Thursday (3).
-    (day + 3).rem_euclid(7) as u32
-}
-
-/// The Monday of the ISO week `day` is in.
-pub fn monday_of(day: i64) -> i64 {
-    day - i64::from(weekday(day))
-}
-
-/// The ISO 8601 week of a day: (week-based year, week number 1-53).
-pub fn iso_week(day: i64) -> (i32, u32) {
-    // The week belongs to the year its Thursday is in.
-    let thursday = monday_of(day) + 3;
-    let (year, _, _) = civil_from_days(thursday);
-    let week = (thursday - days_from_civil(year, 1, 1)) / 7 + 1;
-    (year, week as u32)
-}
-
-/// The last Sunday of a month that has 31 days (March and October).
-fn last_sunday_of_31_day_month(year: i32, month: u32) -> i64 {
-    let last = days_from_civil(year, month, 31);
-    last - i64::from((weekday(last) + 1) % 7)
-}
-
-/// Whether Danish summer time (CEST) is in force at `ms`: from the last Sunday of March
-/// 01:00 UTC to the last Sunday of October 01:00 UTC (the EU rule).
-fn danish_summer_time(ms: i64) -> bool {
-    let (year, _, _) = civil_from_days(ms.div_euclid(DAY_MS));
-    let start = last_sunday_of_31_day_month(year, 3) * DAY_MS + HOUR_MS;
-    let end = last_sunday_of_31_day_month(year, 10) * DAY_MS + HOUR_MS;
-    (start..end).contains(&ms)
-}
-
-/// The day number of the date in Denmark at `ms` (Unix milliseconds).
-pub fn danish_day(ms: i64) -> i64 {
-    let offset = if danish_summer_time(ms) {
-        2 * HOUR_MS
-    } else {
-        HOUR_MS
-    };
-    (ms + offset).div_euclid(DAY_MS)
-}
+pub use jobunivers_sdk::time::{
+    danish_today as danish_day, iso_date as iso, iso_week, monday_of, weekday, DAY_MS,
+};
 
 /// Days in a month.
 fn days_in_month(year: i32, month: u32) -> u32 {
@@ -73,31 +28,10 @@ pub fn one_year_before(day: i64) -> i64 {
     days_from_civil(y - 1, m, d.min(days_in_month(y - 1, m)))
 }
 
-/// Parse an exact "YYYY-MM-DD" date into a day number; `None` if it is not a real date.
+/// Parse an exact "YYYY-MM-DD" date into a day number; `None` if it is not a real date
+/// (or before 1900, which no job application is).
 pub fn parse_iso(text: &str) -> Option<i64> {
-    let b = text.as_bytes();
-    let shape = b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-    if !shape {
-        return None;
-    }
-    let year: i32 = text[0..4].parse().ok()?;
-    let month: u32 = text[5..7].parse().ok()?;
-    let day: u32 = text[8..10].parse().ok()?;
-    if year < 1900 || !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
-        return None;
-    }
-    Some(days_from_civil(year, month, day))
-}
-
-/// A day number as "YYYY-MM-DD".
-pub fn iso(day: i64) -> String {
-    let (y, m, d) = civil_from_days(day);
-    format!("{y:04}-{m:02}-{d:02}")
+    jobunivers_sdk::time::parse_date(text).filter(|&day| civil_from_days(day).0 >= 1900)
 }
 
 const MONTHS_DA: [&str; 12] = [
@@ -213,7 +147,7 @@ mod tests {
     #[test]
     fn the_danish_date_follows_cet_and_cest() {
         // (UTC instant as day + ms into the day, expected Danish date)
-        let at = |date: &str, h: i64, m: i64| day(date) * DAY_MS + h * HOUR_MS + m * 60_000;
+        let at = |date: &str, h: i64, m: i64| day(date) * DAY_MS + h * 3_600_000 + m * 60_000;
         let table = [
             // Winter: UTC+1.
             (at("2026-01-04", 23, 30), "2026-01-05"),
