@@ -6,7 +6,8 @@
 //! registered at 00:30 on a Monday would land in the previous week, or be refused as
 //! "in the future".
 
-use jobunivers_sdk::{civil_from_days, days_from_civil, Context};
+use jobunivers_sdk::time::{month_name, weekday_name};
+use jobunivers_sdk::{civil_from_days, days_from_civil, Context, Locale};
 
 pub use jobunivers_sdk::time::{
     danish_today as danish_day, iso_date as iso, iso_week, monday_of, weekday, DAY_MS,
@@ -34,66 +35,22 @@ pub fn parse_iso(text: &str) -> Option<i64> {
     jobunivers_sdk::time::parse_date(text).filter(|&day| civil_from_days(day).0 >= 1900)
 }
 
-const MONTHS_DA: [&str; 12] = [
-    "januar",
-    "februar",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "december",
-];
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const WEEKDAYS_DA: [&str; 7] = [
-    "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag",
-];
-const WEEKDAYS_EN: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
-
 /// "5. januar 2026" / "5 January 2026".
 pub fn long(ctx: &Context, day: i64) -> String {
     let (y, m, d) = civil_from_days(day);
-    let i = (m - 1) as usize;
-    let month = ctx.t(MONTHS_DA[i], MONTHS_EN[i]);
+    let month = month_name(m, ctx.locale);
     format!("{d}{} {month} {y}", ctx.t(".", ""))
 }
 
 /// "søndag d. 11. januar" / "Sunday 11 January".
 pub fn weekday_and_date(ctx: &Context, day: i64) -> String {
     let (_, m, d) = civil_from_days(day);
-    let w = weekday(day) as usize;
-    let i = (m - 1) as usize;
     format!(
         "{}{} {d}{} {}",
-        ctx.t(WEEKDAYS_DA[w], WEEKDAYS_EN[w]),
+        weekday_name(day, ctx.locale),
         ctx.t(" d.", ""),
         ctx.t(".", ""),
-        ctx.t(MONTHS_DA[i], MONTHS_EN[i])
+        month_name(m, ctx.locale)
     )
 }
 
@@ -101,16 +58,15 @@ pub fn weekday_and_date(ctx: &Context, day: i64) -> String {
 pub fn week_span(ctx: &Context, monday: i64) -> String {
     let short = |day: i64| {
         let (_, m, d) = civil_from_days(day);
-        let i = (m - 1) as usize;
-        (d, &ctx.t(MONTHS_DA[i], MONTHS_EN[i])[..3])
+        (d, &month_name(m, ctx.locale)[..3])
     };
     let (d1, m1) = short(monday);
     let (d2, m2) = short(monday + 6);
     match (m1 == m2, ctx.locale) {
-        (true, jobunivers_sdk::Locale::Da) => format!("{d1}.-{d2}. {m2}."),
-        (true, jobunivers_sdk::Locale::En) => format!("{d1}-{d2} {m2}"),
-        (false, jobunivers_sdk::Locale::Da) => format!("{d1}. {m1}.-{d2}. {m2}."),
-        (false, jobunivers_sdk::Locale::En) => format!("{d1} {m1}-{d2} {m2}"),
+        (true, Locale::Da) => format!("{d1}.-{d2}. {m2}."),
+        (true, Locale::En) => format!("{d1}-{d2} {m2}"),
+        (false, Locale::Da) => format!("{d1}. {m1}.-{d2}. {m2}."),
+        (false, Locale::En) => format!("{d1} {m1}-{d2} {m2}"),
     }
 }
 
