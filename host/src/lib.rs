@@ -2,8 +2,16 @@
 //! offers them, and the `jobunivers` command.
 #![warn(missing_docs)]
 
+pub mod auth;
 pub mod caps;
+pub mod client;
 pub mod db;
 pub mod demo;
+pub mod market;
+pub mod package;
+pub mod problem;
 pub mod runtime;
+pub mod seed;
+pub mod server;
 pub mod template;
+pub mod web;

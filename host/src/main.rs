@@ -32,6 +32,74 @@ enum Command {
         #[command(subcommand)]
         command: BlockCommand,
     },
+    /// Run the host: the API under /api/v1 (and /healthz), on SQLite by default.
+    Serve {
+        /// Where to listen.
+        #[arg(long, env = "JOBUNIVERS_ADDR", default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Where the embedded database, component blobs and compiled artifacts live.
+        #[arg(long, env = "JOBUNIVERS_DATA_DIR", default_value = "data")]
+        data_dir: PathBuf,
+        /// A PostgreSQL database to use instead of SQLite, e.g. postgres://postgres@127.0.0.1/jobunivers.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: Option<String>,
+        /// Seed demo vendors, the example blocks (published through the pipeline) and
+        /// installations, and turn the development login on.
+        #[arg(long)]
+        demo: bool,
+        /// Turn the development login on without seeding.
+        #[arg(long, env = "JOBUNIVERS_DEV_LOGIN")]
+        dev_login: bool,
+        /// Where the example blocks' components are (for --demo).
+        #[arg(long)]
+        blocks_dir: Option<PathBuf>,
+        /// Largest package accepted, in bytes.
+        #[arg(long, env = "JOBUNIVERS_MAX_PACKAGE_BYTES", default_value_t = jobunivers_host::market::DEFAULT_MAX_PACKAGE_BYTES)]
+        max_package_bytes: usize,
+        /// HS256 secret for tokens (at least 32 bytes).
+        #[arg(long, env = "JOBUNIVERS_JWT_SECRET", hide_env_values = true)]
+        jwt_secret: Option<String>,
+        /// The login broker's public key (PEM) to verify tokens with.
+        #[arg(long, env = "JOBUNIVERS_JWT_PUBLIC_KEY", conflicts_with = "jwt_secret")]
+        jwt_public_key: Option<PathBuf>,
+        /// The algorithm of that key: RS256, ES256 or EdDSA.
+        #[arg(long, env = "JOBUNIVERS_JWT_ALGORITHM", default_value = "RS256")]
+        jwt_algorithm: String,
+        /// The expected token issuer.
+        #[arg(long, env = "JOBUNIVERS_JWT_ISSUER", default_value = "jobunivers")]
+        jwt_issuer: String,
+        /// The expected token audience.
+        #[arg(long, env = "JOBUNIVERS_JWT_AUDIENCE", default_value = "jobunivers-api")]
+        jwt_audience: String,
+    },
+    /// Make a signing key for packages; prints the public key to register.
+    Keygen {
+        /// Where to write the private key.
+        #[arg(long, default_value = "jobunivers-signing.key")]
+        out: PathBuf,
+    },
+    /// Sign a component into a package (checked like the marketplace will).
+    Package {
+        /// The component (.wasm).
+        file: PathBuf,
+        /// The private key from `jobunivers keygen`.
+        #[arg(long, env = "JOBUNIVERS_SIGNING_KEY")]
+        key: PathBuf,
+        /// Where to write the package (default: ID-VERSION.jbp).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Upload a package to a marketplace.
+    Publish {
+        /// The package (.jbp).
+        package: PathBuf,
+        /// The marketplace, e.g. http://127.0.0.1:8080.
+        #[arg(long, env = "JOBUNIVERS_SERVER")]
+        server: String,
+        /// An API token with the publish scope.
+        #[arg(long, env = "JOBUNIVERS_TOKEN", hide_env_values = true)]
+        token: String,
+    },
     /// Create or update the database schema (the server also does this at start-up).
     Migrate {
         /// Where the embedded SQLite database lives (ignored with DATABASE_URL).
@@ -147,6 +215,82 @@ async fn run(cli: Cli) -> Result<(), String> {
     };
     let runtime = || Runtime::new(config).map_err(|e| format!("cannot start the runtime: {e:#}"));
     match cli.command {
+        Command::Serve {
+            addr,
+            data_dir,
+            database_url,
+            demo,
+            dev_login,
+            blocks_dir,
+            max_package_bytes,
+            jwt_secret,
+            jwt_public_key,
+            jwt_algorithm,
+            jwt_issuer,
+            jwt_audience,
+        } => {
+            use jobunivers_host::server::{self, JwtKeys, Secret, ServerConfig};
+            let mut config = ServerConfig::new(data_dir);
+            config.addr = addr;
+            config.database_url = database_url;
+            config.demo = demo;
+            config.dev_login = dev_login;
+            config.blocks_dir = blocks_dir;
+            config.max_package_bytes = max_package_bytes;
+            config.jwt_issuer = jwt_issuer;
+            config.jwt_audience = jwt_audience;
+            config.jwt = match (jwt_secret, jwt_public_key) {
+                (Some(s), _) => JwtKeys::Secret(Secret(s)),
+                (None, Some(pem)) => JwtKeys::PublicKey { algorithm: jwt_algorithm, pem },
+                (None, None) => JwtKeys::DataDirSecret,
+            };
+            let demo = config.demo;
+            let running = server::start(config).await.map_err(|e| format!("{e:#}"))?;
+            emit(&format!("jobunivers listening on http://{}\n", running.addr));
+            if demo {
+                emit(&format!(
+                    "demo: the catalog is at http://{0}/api/v1/catalog; sign in with POST http://{0}/api/v1/dev/login {{\"user\": \"admin-0751\"}} (users: GET /api/v1/dev/users)\n",
+                    running.addr
+                ));
+            }
+            running.wait().await.map_err(|e| format!("{e:#}"))
+        }
+        Command::Keygen { out } => {
+            let public = jobunivers_host::client::keygen(&out).map_err(|e| format!("{e:#}"))?;
+            emit(&format!(
+                "wrote the private key to {} (keep it secret)\npublic key (register it in the vendor portal or POST /api/v1/vendors/NAMESPACE/keys):\n{public}\n",
+                out.display()
+            ));
+            Ok(())
+        }
+        Command::Package { file, key, out } => {
+            let key = jobunivers_host::client::read_key(&key).map_err(|e| format!("{e:#}"))?;
+            let bytes = std::fs::read(&file).map_err(|e| format!("{}: cannot read the file: {e}", file.display()))?;
+            let (package, block) = jobunivers_host::package::package_component(&runtime()?, &bytes, &key)
+                .await
+                .map_err(|e| format!("{}: {e:#}", file.display()))?;
+            let out = out.unwrap_or_else(|| PathBuf::from(format!("{}-{}.jbp", block.manifest.raw.id, block.manifest.raw.version)));
+            std::fs::write(&out, &package).map_err(|e| format!("{}: {e}", out.display()))?;
+            emit(&format!(
+                "wrote {} ({} {}, {} bytes, signed with key {})\n",
+                out.display(),
+                block.manifest.raw.id,
+                block.manifest.raw.version,
+                package.len(),
+                jobunivers_host::package::key_id(&key.verifying_key())
+            ));
+            Ok(())
+        }
+        Command::Publish { package, server, token } => {
+            let bytes = std::fs::read(&package).map_err(|e| format!("{}: cannot read the file: {e}", package.display()))?;
+            let answer = jobunivers_host::client::publish(&server, &token, bytes).await.map_err(|e| format!("{e:#}"))?;
+            emit(&format!(
+                "published {}@{}: waiting for review\n",
+                answer.get("block").and_then(|v| v.as_str()).unwrap_or("?"),
+                answer.get("version").and_then(|v| v.as_str()).unwrap_or("?")
+            ));
+            Ok(())
+        }
         Command::Migrate {
             data_dir,
             database_url,

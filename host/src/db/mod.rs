@@ -25,6 +25,15 @@ pub enum Backend {
     Postgres,
 }
 
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        })
+    }
+}
+
 /// Why storage failed. The message says what to check.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -55,7 +64,7 @@ pub struct Db {
 }
 
 /// A Danish municipality.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Municipality {
     /// The official four-digit code, e.g. "0751".
     pub code: String,

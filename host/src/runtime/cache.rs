@@ -67,14 +67,20 @@ impl ArtifactCache {
             }
         }
         let artifact = engine.precompile_component(bytes)?;
-        // Write to a temporary name and rename, so a crash never leaves half a file
-        // under the real name.
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        std::fs::write(&tmp, &artifact)?;
-        std::fs::rename(&tmp, &path)?;
+        self.store(sha256, &artifact)?;
         #[allow(unsafe_code)]
         // SAFETY: `artifact` was produced just now by this engine.
         let component = unsafe { Component::deserialize(engine, &artifact)? };
         Ok((component, CacheOutcome::Compiled))
+    }
+
+    /// Store an artifact this engine produced for the component with this sha256.
+    pub fn store(&self, sha256: &str, artifact: &[u8]) -> std::io::Result<()> {
+        let path = self.path(sha256);
+        // Write to a temporary name and rename, so a crash never leaves half a file
+        // under the real name.
+        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        std::fs::write(&tmp, artifact)?;
+        std::fs::rename(&tmp, &path)
     }
 }

@@ -226,6 +226,41 @@ impl Runtime {
         self.prepare(component, sha256, bytes.len(), cache).await
     }
 
+    /// Like [`Runtime::load`], but never touches the artifact cache: the publish
+    /// pipeline checks a component fully and only stores its artifact (returned here)
+    /// once the version is committed, so a refused upload leaves nothing behind.
+    pub async fn load_uncached(&self, bytes: &[u8]) -> Result<(LoadedBlock, Vec<u8>), LoadError> {
+        if bytes.len() > self.config.max_component_bytes {
+            return Err(LoadError::TooLarge {
+                size: bytes.len(),
+                limit: self.config.max_component_bytes,
+            });
+        }
+        inspect::classify_bytes(bytes)?;
+        let sha256 = hex::encode(Sha256::digest(bytes));
+        let artifact = self
+            .engine
+            .precompile_component(bytes)
+            .map_err(|e| LoadError::Invalid(format!("{e:#}")))?;
+        // SAFETY: `artifact` was produced just now by this engine.
+        #[allow(unsafe_code)]
+        let component = unsafe { Component::deserialize(&self.engine, &artifact) }
+            .map_err(|e| LoadError::Invalid(format!("{e:#}")))?;
+        let block = self
+            .prepare(component, sha256, bytes.len(), CacheOutcome::Uncached)
+            .await?;
+        Ok((block, artifact))
+    }
+
+    /// Keep a precompiled artifact (from [`Runtime::load_uncached`]) in the cache, so
+    /// the next [`Runtime::load`] of the component deserializes it.
+    pub fn keep_artifact(&self, sha256: &str, artifact: &[u8]) -> std::io::Result<()> {
+        match &self.cache {
+            Some(cache) => cache.store(sha256, artifact),
+            None => Ok(()),
+        }
+    }
+
     async fn prepare(
         &self,
         component: Component,

@@ -79,7 +79,7 @@ pub enum Event {
 }
 
 /// A capability request from a manifest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CapabilityRequest {
     /// The capability's contract name, e.g. "profile.cv".
     pub name: String,
@@ -88,7 +88,7 @@ pub struct CapabilityRequest {
 }
 
 /// What a block says about itself, as returned by its `describe` export.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RawManifest {
     /// `vendor.block`.
     pub id: String,

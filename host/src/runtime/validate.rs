@@ -140,14 +140,10 @@ impl Manifest {
     /// problem with its place in the document, e.g. "does not fit the block's schema:
     /// /show_score: "yes" is not of type "boolean"".
     pub fn validate_config(&self, config: &serde_json::Value) -> Result<(), String> {
-        let validator = schema_validator(&self.config_schema)?;
-        let problems: Vec<String> = validator
-            .iter_errors(config)
-            .take(10)
-            .map(|e| {
-                let at = e.instance_path().to_string();
-                format!("{}: {e}", if at.is_empty() { "/" } else { at.as_str() })
-            })
+        let problems: Vec<String> = self
+            .config_errors(config)?
+            .into_iter()
+            .map(|(at, e)| format!("{at}: {e}"))
             .collect();
         if problems.is_empty() {
             Ok(())
@@ -157,6 +153,21 @@ impl Manifest {
                 problems.join("; ")
             ))
         }
+    }
+
+    /// Each way `config` breaks the block's schema (at most ten), as (JSON pointer,
+    /// message); the pointer of the whole document is "/". Err if the schema itself is
+    /// unusable.
+    pub fn config_errors(&self, config: &serde_json::Value) -> Result<Vec<(String, String)>, String> {
+        let validator = schema_validator(&self.config_schema)?;
+        Ok(validator
+            .iter_errors(config)
+            .take(10)
+            .map(|e| {
+                let at = e.instance_path().to_string();
+                (if at.is_empty() { "/".to_owned() } else { at }, e.to_string())
+            })
+            .collect())
     }
 }
 

@@ -1,0 +1,188 @@
+//! Starting the host: one typed configuration, the database (migrated at start-up),
+//! the runtime, the marketplace, identity, and the HTTP listener. `jobunivers serve`
+//! and the tests start the same server the same way.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+
+use crate::auth::AuthConfig;
+use crate::db::Db;
+use crate::market::{Market, MarketConfig};
+use crate::runtime::{Runtime, RuntimeConfig};
+use crate::web::{self, AppState};
+
+/// A secret that never prints.
+#[derive(Clone, Default)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(****)")
+    }
+}
+
+/// How tokens are verified.
+#[derive(Debug, Clone)]
+pub enum JwtKeys {
+    /// HS256 with a shared secret (this host can also issue tokens: development login).
+    Secret(Secret),
+    /// A public key in PEM from the login broker, with its algorithm (RS256, ES256, EdDSA).
+    PublicKey {
+        /// The algorithm.
+        algorithm: String,
+        /// The PEM file.
+        pem: PathBuf,
+    },
+    /// A secret kept in the data directory, made on first start (development only).
+    DataDirSecret,
+}
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Where to listen; port 0 picks a free one.
+    pub addr: SocketAddr,
+    /// The data directory: SQLite database, component blobs, compiled artifacts.
+    pub data_dir: PathBuf,
+    /// A PostgreSQL URL to use instead of the embedded SQLite database.
+    pub database_url: Option<String>,
+    /// Seed the demo and turn the development login on.
+    pub demo: bool,
+    /// Turn the development login on (implied by `demo`).
+    pub dev_login: bool,
+    /// Largest package accepted.
+    pub max_package_bytes: usize,
+    /// Token verification keys.
+    pub jwt: JwtKeys,
+    /// Expected `iss`.
+    pub jwt_issuer: String,
+    /// Expected `aud`.
+    pub jwt_audience: String,
+    /// Where the example blocks' components are (for the demo).
+    pub blocks_dir: Option<PathBuf>,
+}
+
+impl ServerConfig {
+    /// Defaults for a data directory: 127.0.0.1:8080, SQLite, no demo.
+    pub fn new(data_dir: PathBuf) -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir,
+            database_url: None,
+            demo: false,
+            dev_login: false,
+            max_package_bytes: crate::market::DEFAULT_MAX_PACKAGE_BYTES,
+            jwt: JwtKeys::DataDirSecret,
+            jwt_issuer: "jobunivers".into(),
+            jwt_audience: "jobunivers-api".into(),
+            blocks_dir: None,
+        }
+    }
+}
+
+/// A started server.
+#[derive(Debug)]
+pub struct RunningServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Its shared state (the tests use the marketplace directly for setup).
+    pub market: Market,
+    /// Token checking and issuing.
+    pub auth: Arc<AuthConfig>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Wait until the server stops (it does not, unless it fails).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.task.await??;
+        Ok(())
+    }
+
+    /// Stop serving.
+    pub fn stop(&self) {
+        self.task.abort();
+    }
+}
+
+fn auth(config: &ServerConfig) -> anyhow::Result<AuthConfig> {
+    let (issuer, audience) = (&config.jwt_issuer, &config.jwt_audience);
+    match &config.jwt {
+        JwtKeys::Secret(s) => AuthConfig::hmac(s.0.as_bytes(), issuer, audience),
+        JwtKeys::PublicKey { algorithm, pem } => {
+            let bytes = std::fs::read(pem).with_context(|| format!("reading the JWT public key {}", pem.display()))?;
+            AuthConfig::public_key(algorithm, &bytes, issuer, audience)
+        }
+        JwtKeys::DataDirSecret => {
+            let path = config.data_dir.join("dev-jwt-secret");
+            let secret = match std::fs::read_to_string(&path) {
+                Ok(s) if s.trim().len() >= 32 => s.trim().to_owned(),
+                _ => {
+                    let mut raw = [0u8; 32];
+                    getrandom::fill(&mut raw).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+                    let s = hex::encode(raw);
+                    std::fs::create_dir_all(&config.data_dir)?;
+                    std::fs::write(&path, &s).with_context(|| format!("writing {}", path.display()))?;
+                    s
+                }
+            };
+            AuthConfig::hmac(secret.as_bytes(), issuer, audience)
+        }
+    }
+}
+
+/// Open the database, migrate it, build the marketplace, seed the demo if asked, bind
+/// and serve in the background.
+pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
+    if matches!(config.jwt, JwtKeys::DataDirSecret) && !(config.demo || config.dev_login) {
+        anyhow::bail!(
+            "no token keys are configured: set JOBUNIVERS_JWT_PUBLIC_KEY (with JOBUNIVERS_JWT_ALGORITHM) for the login broker's tokens, or JOBUNIVERS_JWT_SECRET; or run with --demo"
+        );
+    }
+    let db = match &config.database_url {
+        Some(url) => Db::connect(url).await?,
+        None => Db::open_data_dir(&config.data_dir).await?,
+    };
+    db.migrate().await?;
+    let runtime = Runtime::new(RuntimeConfig {
+        cache_dir: Some(config.data_dir.join("artifacts")),
+        ..RuntimeConfig::default()
+    })?;
+    let market = Market::new(
+        db,
+        &config.data_dir.join("blobs"),
+        Arc::new(runtime),
+        MarketConfig {
+            max_package_bytes: config.max_package_bytes,
+        },
+    )?;
+    let auth = Arc::new(auth(&config)?);
+    let dev_users = if config.demo || config.dev_login {
+        Some(Arc::new(crate::seed::dev_users()))
+    } else {
+        None
+    };
+    if config.demo {
+        crate::seed::demo(&market, config.blocks_dir.as_deref()).await?;
+    }
+    let listener = TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.addr))?;
+    let addr = listener.local_addr()?;
+    let state = AppState {
+        market: market.clone(),
+        auth: auth.clone(),
+        dev_users,
+    };
+    let task = tokio::spawn(web::serve(listener, state));
+    Ok(RunningServer {
+        addr,
+        market,
+        auth,
+        task,
+    })
+}

@@ -1,0 +1,89 @@
+//! The HTTP face of the host: the JSON API under `/api/v1` (axum), its OpenAPI
+//! document, `/healthz`, and the development login. Only this module knows HTTP: it
+//! authenticates the caller, calls the marketplace and turns its answers and
+//! [`Problem`]s into responses.
+
+mod api;
+mod extract;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use tokio::net::TcpListener;
+
+use crate::auth::{AuthConfig, Role};
+use crate::market::Market;
+use crate::problem::Problem;
+
+pub use extract::{Caller, MaybeCaller};
+
+/// A user the development login can sign in as.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct DevUser {
+    /// The name to sign in with, e.g. `admin-0101`.
+    pub user: String,
+    /// Role.
+    pub role: Role,
+    /// Tenant (vendor namespace or municipality code).
+    pub tenant: Option<String>,
+    /// What this user is, in words.
+    pub description: String,
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The marketplace.
+    pub market: Market,
+    /// Token checking (and issuing, for the development login).
+    pub auth: Arc<AuthConfig>,
+    /// The development login's users; `None` when it is off.
+    pub dev_users: Option<Arc<Vec<DevUser>>>,
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut res = (status, Json(&self)).into_response();
+        res.headers_mut()
+            .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
+        res
+    }
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = api::routes(&state).split_for_parts();
+    let openapi = Arc::new(openapi);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route(
+            "/api/v1/openapi.json",
+            get(move || {
+                let doc = openapi.clone();
+                async move { Json(doc.as_ref().clone()) }
+            }),
+        )
+        .merge(api)
+        .fallback(|| async {
+            Problem::not_found("no-route", "there is no such address; the API is described at /api/v1/openapi.json")
+        })
+        .with_state(state)
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    match sqlx::query("SELECT 1").execute(state.market.db().pool()).await {
+        Ok(_) => Json(serde_json::json!({ "status": "ok", "database": state.market.db().backend().to_string() })).into_response(),
+        Err(e) => Problem::new(503, "database-unavailable", "Service unavailable", format!("the database does not answer: {e}")).into_response(),
+    }
+}
+
+/// Serve on `listener` until the process ends.
+pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>()).await
+}
