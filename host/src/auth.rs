@@ -126,7 +126,11 @@ impl Identity {
 
     /// Refuse unless the caller acts for vendor `namespace` (a login, or an API token
     /// with `scope`).
-    pub fn require_vendor(&self, namespace: &str, scope: Option<TokenScope>) -> Result<(), Problem> {
+    pub fn require_vendor(
+        &self,
+        namespace: &str,
+        scope: Option<TokenScope>,
+    ) -> Result<(), Problem> {
         self.require(Role::Vendor)?;
         if self.tenant.as_deref() != Some(namespace) {
             return Err(Problem::forbidden(
@@ -223,12 +227,19 @@ impl AuthConfig {
 
     /// Verify with a public key in PEM (RS256, ES256 or EdDSA), as issued by the login
     /// broker; this host cannot issue tokens.
-    pub fn public_key(algorithm: &str, pem: &[u8], issuer: &str, audience: &str) -> anyhow::Result<Self> {
+    pub fn public_key(
+        algorithm: &str,
+        pem: &[u8],
+        issuer: &str,
+        audience: &str,
+    ) -> anyhow::Result<Self> {
         let (algorithm, decoding) = match algorithm {
             "RS256" => (Algorithm::RS256, DecodingKey::from_rsa_pem(pem)?),
             "ES256" => (Algorithm::ES256, DecodingKey::from_ec_pem(pem)?),
             "EdDSA" => (Algorithm::EdDSA, DecodingKey::from_ed_pem(pem)?),
-            other => anyhow::bail!("unsupported JWT algorithm '{other}'; use RS256, ES256 or EdDSA"),
+            other => {
+                anyhow::bail!("unsupported JWT algorithm '{other}'; use RS256, ES256 or EdDSA")
+            }
         };
         Ok(Self {
             issuer: issuer.into(),
@@ -250,7 +261,12 @@ impl AuthConfig {
     }
 
     /// Issue a token (development login only: needs the shared secret).
-    pub fn issue(&self, subject: &str, role: Role, tenant: Option<&str>) -> Result<String, Problem> {
+    pub fn issue(
+        &self,
+        subject: &str,
+        role: Role,
+        tenant: Option<&str>,
+    ) -> Result<String, Problem> {
         let key = self.encoding.as_ref().ok_or_else(|| {
             Problem::new(
                 404,
@@ -280,22 +296,23 @@ impl AuthConfig {
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 30;
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(|e| {
-            use jsonwebtoken::errors::ErrorKind as K;
-            let why = match e.kind() {
-                K::ExpiredSignature => "the token has expired; sign in again".to_owned(),
-                K::InvalidSignature => "the token's signature is not valid".to_owned(),
-                K::InvalidAlgorithm | K::InvalidAlgorithmName => format!(
-                    "the token is not signed with {:?}, the only algorithm this host accepts",
-                    self.algorithm
-                ),
-                K::InvalidIssuer => format!("the token was not issued by {}", self.issuer),
-                K::InvalidAudience => format!("the token is not meant for {}", self.audience),
-                K::MissingRequiredClaim(c) => format!("the token lacks the '{c}' claim"),
-                _ => format!("the token is not a valid JWT: {e}"),
-            };
-            Problem::unauthorized("invalid-token", why)
-        })?;
+        let data =
+            jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(|e| {
+                use jsonwebtoken::errors::ErrorKind as K;
+                let why = match e.kind() {
+                    K::ExpiredSignature => "the token has expired; sign in again".to_owned(),
+                    K::InvalidSignature => "the token's signature is not valid".to_owned(),
+                    K::InvalidAlgorithm | K::InvalidAlgorithmName => format!(
+                        "the token is not signed with {:?}, the only algorithm this host accepts",
+                        self.algorithm
+                    ),
+                    K::InvalidIssuer => format!("the token was not issued by {}", self.issuer),
+                    K::InvalidAudience => format!("the token is not meant for {}", self.audience),
+                    K::MissingRequiredClaim(c) => format!("the token lacks the '{c}' claim"),
+                    _ => format!("the token is not a valid JWT: {e}"),
+                };
+                Problem::unauthorized("invalid-token", why)
+            })?;
         let c = data.claims;
         let code_ok = |t: &Option<String>| {
             t.as_deref()

@@ -10,7 +10,10 @@ use crate::package;
 /// return the public key (base64) to register with the marketplace.
 pub fn keygen(path: &Path) -> anyhow::Result<String> {
     if path.exists() {
-        anyhow::bail!("{} exists already; choose another file or remove it", path.display());
+        anyhow::bail!(
+            "{} exists already; choose another file or remove it",
+            path.display()
+        );
     }
     let key = package::generate_key()?;
     let text = format!("{}\n", package::encode_key(&key.to_bytes()));
@@ -39,14 +42,20 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// Read a signing key written by [`keygen`].
 pub fn read_key(path: &Path) -> anyhow::Result<ed25519_dalek::SigningKey> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the key {}", path.display()))?;
-    let bytes = package::decode_key(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the key {}", path.display()))?;
+    let bytes =
+        package::decode_key(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     Ok(ed25519_dalek::SigningKey::from_bytes(&bytes))
 }
 
 /// Upload a package; on success the server's JSON answer, on failure its problem
 /// detail in words.
-pub async fn publish(server: &str, token: &str, package: Vec<u8>) -> anyhow::Result<serde_json::Value> {
+pub async fn publish(
+    server: &str,
+    token: &str,
+    package: Vec<u8>,
+) -> anyhow::Result<serde_json::Value> {
     let url = format!("{}/api/v1/packages", server.trim_end_matches('/'));
     let res = reqwest::Client::new()
         .post(&url)
@@ -61,8 +70,15 @@ pub async fn publish(server: &str, token: &str, package: Vec<u8>) -> anyhow::Res
     if status.is_success() {
         return Ok(body);
     }
-    let detail = body.get("detail").and_then(|d| d.as_str()).unwrap_or("no details");
+    let detail = body
+        .get("detail")
+        .and_then(|d| d.as_str())
+        .unwrap_or("no details");
     let kind = body.get("type").and_then(|d| d.as_str()).unwrap_or("");
-    let at = body.get("pointer").and_then(|d| d.as_str()).map(|p| format!(" (at {p})")).unwrap_or_default();
+    let at = body
+        .get("pointer")
+        .and_then(|d| d.as_str())
+        .map(|p| format!(" (at {p})"))
+        .unwrap_or_default();
     anyhow::bail!("the server refused the package ({status}, {kind}): {detail}{at}")
 }

@@ -69,7 +69,11 @@ enum Command {
         #[arg(long, env = "JOBUNIVERS_JWT_ISSUER", default_value = "jobunivers")]
         jwt_issuer: String,
         /// The expected token audience.
-        #[arg(long, env = "JOBUNIVERS_JWT_AUDIENCE", default_value = "jobunivers-api")]
+        #[arg(
+            long,
+            env = "JOBUNIVERS_JWT_AUDIENCE",
+            default_value = "jobunivers-api"
+        )]
         jwt_audience: String,
     },
     /// Make a signing key for packages; prints the public key to register.
@@ -241,12 +245,18 @@ async fn run(cli: Cli) -> Result<(), String> {
             config.jwt_audience = jwt_audience;
             config.jwt = match (jwt_secret, jwt_public_key) {
                 (Some(s), _) => JwtKeys::Secret(Secret(s)),
-                (None, Some(pem)) => JwtKeys::PublicKey { algorithm: jwt_algorithm, pem },
+                (None, Some(pem)) => JwtKeys::PublicKey {
+                    algorithm: jwt_algorithm,
+                    pem,
+                },
                 (None, None) => JwtKeys::DataDirSecret,
             };
             let demo = config.demo;
             let running = server::start(config).await.map_err(|e| format!("{e:#}"))?;
-            emit(&format!("jobunivers listening on http://{}\n", running.addr));
+            emit(&format!(
+                "jobunivers listening on http://{}\n",
+                running.addr
+            ));
             if demo {
                 emit(&format!(
                     "demo: the catalog is at http://{0}/api/v1/catalog; sign in with POST http://{0}/api/v1/dev/login {{\"user\": \"admin-0751\"}} (users: GET /api/v1/dev/users)\n",
@@ -265,11 +275,18 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Package { file, key, out } => {
             let key = jobunivers_host::client::read_key(&key).map_err(|e| format!("{e:#}"))?;
-            let bytes = std::fs::read(&file).map_err(|e| format!("{}: cannot read the file: {e}", file.display()))?;
-            let (package, block) = jobunivers_host::package::package_component(&runtime()?, &bytes, &key)
-                .await
-                .map_err(|e| format!("{}: {e:#}", file.display()))?;
-            let out = out.unwrap_or_else(|| PathBuf::from(format!("{}-{}.jbp", block.manifest.raw.id, block.manifest.raw.version)));
+            let bytes = std::fs::read(&file)
+                .map_err(|e| format!("{}: cannot read the file: {e}", file.display()))?;
+            let (package, block) =
+                jobunivers_host::package::package_component(&runtime()?, &bytes, &key)
+                    .await
+                    .map_err(|e| format!("{}: {e:#}", file.display()))?;
+            let out = out.unwrap_or_else(|| {
+                PathBuf::from(format!(
+                    "{}-{}.jbp",
+                    block.manifest.raw.id, block.manifest.raw.version
+                ))
+            });
             std::fs::write(&out, &package).map_err(|e| format!("{}: {e}", out.display()))?;
             emit(&format!(
                 "wrote {} ({} {}, {} bytes, signed with key {})\n",
@@ -281,13 +298,23 @@ async fn run(cli: Cli) -> Result<(), String> {
             ));
             Ok(())
         }
-        Command::Publish { package, server, token } => {
-            let bytes = std::fs::read(&package).map_err(|e| format!("{}: cannot read the file: {e}", package.display()))?;
-            let answer = jobunivers_host::client::publish(&server, &token, bytes).await.map_err(|e| format!("{e:#}"))?;
+        Command::Publish {
+            package,
+            server,
+            token,
+        } => {
+            let bytes = std::fs::read(&package)
+                .map_err(|e| format!("{}: cannot read the file: {e}", package.display()))?;
+            let answer = jobunivers_host::client::publish(&server, &token, bytes)
+                .await
+                .map_err(|e| format!("{e:#}"))?;
             emit(&format!(
                 "published {}@{}: waiting for review\n",
                 answer.get("block").and_then(|v| v.as_str()).unwrap_or("?"),
-                answer.get("version").and_then(|v| v.as_str()).unwrap_or("?")
+                answer
+                    .get("version")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("?")
             ));
             Ok(())
         }

@@ -219,13 +219,24 @@ mod tests {
         let msg = signed_message(&p.signature.component_sha256, &p.signature.manifest_sha256);
         assert!(verify(&key.verifying_key(), &msg, &p.signature.signature));
         let other = generate_key().unwrap();
-        assert!(!verify(&other.verifying_key(), &msg, &p.signature.signature));
-        assert!(!verify(&key.verifying_key(), b"other", &p.signature.signature));
+        assert!(!verify(
+            &other.verifying_key(),
+            &msg,
+            &p.signature.signature
+        ));
+        assert!(!verify(
+            &key.verifying_key(),
+            b"other",
+            &p.signature.signature
+        ));
     }
 
     #[test]
     fn broken_packages_say_what_is_wrong() {
-        assert!(matches!(parse(b"garbage"), Err(PackageError::NotAnArchive(_))));
+        assert!(matches!(
+            parse(b"garbage"),
+            Err(PackageError::NotAnArchive(_))
+        ));
         let only_two = {
             let mut a = tar::Builder::new(Vec::new());
             for name in ["block.wasm", "manifest.json"] {
@@ -236,9 +247,15 @@ mod tests {
             }
             a.into_inner().unwrap()
         };
-        assert_eq!(parse(&only_two).unwrap_err(), PackageError::Missing("signature.json"));
+        assert_eq!(
+            parse(&only_two).unwrap_err(),
+            PackageError::Missing("signature.json")
+        );
         let bad_sig = build_raw(b"c", b"m", b"{not json").unwrap();
-        assert!(matches!(parse(&bad_sig), Err(PackageError::BadSignatureFile(_))));
+        assert!(matches!(
+            parse(&bad_sig),
+            Err(PackageError::BadSignatureFile(_))
+        ));
     }
 
     #[test]

@@ -114,7 +114,8 @@ fn auth(config: &ServerConfig) -> anyhow::Result<AuthConfig> {
     match &config.jwt {
         JwtKeys::Secret(s) => AuthConfig::hmac(s.0.as_bytes(), issuer, audience),
         JwtKeys::PublicKey { algorithm, pem } => {
-            let bytes = std::fs::read(pem).with_context(|| format!("reading the JWT public key {}", pem.display()))?;
+            let bytes = std::fs::read(pem)
+                .with_context(|| format!("reading the JWT public key {}", pem.display()))?;
             AuthConfig::public_key(algorithm, &bytes, issuer, audience)
         }
         JwtKeys::DataDirSecret => {
@@ -126,7 +127,8 @@ fn auth(config: &ServerConfig) -> anyhow::Result<AuthConfig> {
                     getrandom::fill(&mut raw).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
                     let s = hex::encode(raw);
                     std::fs::create_dir_all(&config.data_dir)?;
-                    std::fs::write(&path, &s).with_context(|| format!("writing {}", path.display()))?;
+                    std::fs::write(&path, &s)
+                        .with_context(|| format!("writing {}", path.display()))?;
                     s
                 }
             };

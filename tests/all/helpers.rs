@@ -114,7 +114,14 @@ pub fn text_of(page: &jobunivers_host::runtime::model::Page) -> String {
 pub struct DbGuard {
     admin_url: Option<String>,
     name: String,
-    _dir: Option<tempfile::TempDir>,
+    dir: tempfile::TempDir,
+}
+
+impl DbGuard {
+    /// A temporary directory that lives as long as the database (SQLite's home).
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
 }
 
 impl Drop for DbGuard {
@@ -151,12 +158,27 @@ pub fn postgres_base() -> String {
 /// and a throwaway PostgreSQL database. PostgreSQL must be running (`bash .ci/run`
 /// starts it); set JOBUNIVERS_TEST_POSTGRES to use another server.
 pub async fn fresh_databases() -> Vec<(Db, DbGuard)> {
+    let mut out = Vec::new();
+    for (url, guard) in fresh_backends().await {
+        let db = match &url {
+            Some(url) => Db::connect(url)
+                .await
+                .expect("connecting to the test database"),
+            None => Db::open_data_dir(guard.dir())
+                .await
+                .expect("opening SQLite"),
+        };
+        db.migrate().await.expect("migrating");
+        out.push((db, guard));
+    }
+    out
+}
+
+/// A fresh place for each backend, unmigrated: `None` with a temporary directory for
+/// SQLite (the database goes in it), and the URL of a throwaway PostgreSQL database.
+pub async fn fresh_backends() -> Vec<(Option<String>, DbGuard)> {
     use std::sync::atomic::{AtomicU32, Ordering};
     static COUNTER: AtomicU32 = AtomicU32::new(0);
-
-    let dir = tempfile::tempdir().unwrap();
-    let sqlite = Db::open_data_dir(dir.path()).await.expect("opening SQLite");
-    sqlite.migrate().await.expect("migrating SQLite");
 
     let base = postgres_base();
     let admin_url = format!("{base}/postgres");
@@ -176,26 +198,21 @@ pub async fn fresh_databases() -> Vec<(Db, DbGuard)> {
         .execute(admin.pool())
         .await
         .expect("creating a test database");
-    let postgres = Db::connect(&format!("{base}/{name}"))
-        .await
-        .expect("connecting to the test database");
-    postgres.migrate().await.expect("migrating PostgreSQL");
-
     vec![
         (
-            sqlite,
+            None,
             DbGuard {
                 admin_url: None,
                 name: String::new(),
-                _dir: Some(dir),
+                dir: tempfile::tempdir().unwrap(),
             },
         ),
         (
-            postgres,
+            Some(format!("{base}/{name}")),
             DbGuard {
                 admin_url: Some(admin_url),
                 name,
-                _dir: None,
+                dir: tempfile::tempdir().unwrap(),
             },
         ),
     ]

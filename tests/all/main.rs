@@ -3,6 +3,7 @@
 //! The blocks under test are real components: `cargo xtask test` builds them first
 //! (`cargo xtask blocks`).
 
+mod api;
 mod block_booking;
 mod block_chatbot;
 mod block_course;

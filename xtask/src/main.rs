@@ -2,7 +2,8 @@
 //!
 //! - `blocks`: build every example block and test fixture to a component
 //!   (`target/wasm32-wasip2/release/*.wasm`).
-//! - `demo`: build the blocks and the host, check the CV coach and run it on a sample CV.
+//! - `demo`: build the blocks and the host, check the example blocks and run the demo
+//!   server (`jobunivers serve --demo`) on 127.0.0.1:8080 (or `JOBUNIVERS_ADDR`).
 //! - `test`: build the blocks, then run the whole test suite.
 //! - `bench`: build the blocks, then run the benchmarks (release build).
 
@@ -29,6 +30,19 @@ const BLOCK_GROUPS: &[&[&str]] = &[
         "job-log",
     ],
 ];
+
+/// A fixture built once per feature, each kept as `<crate>_<feature>.wasm`: the same
+/// block in several versions, for the marketplace tests.
+const VERSIONED_FIXTURES: &[(&str, &[&str])] = &[(
+    "fixture-widget",
+    &[
+        "v1_0_0",
+        "v1_1_0",
+        "v2_0_0",
+        "v1_2_0_overask",
+        "v1_3_0_badconfig",
+    ],
+)];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -82,6 +96,28 @@ fn blocks() -> Result<(), String> {
         }
         run(c)?;
     }
+    for (krate, features) in VERSIONED_FIXTURES {
+        let file = krate.replace('-', "_");
+        for feature in *features {
+            let mut c = cargo();
+            c.args([
+                "build",
+                "--quiet",
+                "--release",
+                "--target",
+                "wasm32-wasip2",
+                "-p",
+                krate,
+                "--features",
+                feature,
+            ]);
+            run(c)?;
+            let from = wasm(&file);
+            let to = wasm(&format!("{file}_{feature}"));
+            std::fs::copy(&from, &to)
+                .map_err(|e| format!("copying {} to {}: {e}", from.display(), to.display()))?;
+        }
+    }
     Ok(())
 }
 
@@ -101,26 +137,32 @@ fn demo() -> Result<(), String> {
         c.args(["build", "-p", "jobunivers-host"]);
         c
     })?;
-    for name in ["chatbot", "course", "job_feed", "job_log", "booking"] {
+    for name in [
+        "cv_coach", "chatbot", "course", "job_feed", "job_log", "booking",
+    ] {
         let path = wasm(name).to_string_lossy().into_owned();
-        println!("\n$ jobunivers block check {path}");
+        println!("$ jobunivers block check {path}");
         run(jobunivers_command(&["block", "check", &path]))?;
     }
-    let cv = wasm("cv_coach");
-    let cv_path = cv.to_string_lossy().into_owned();
-    println!("\n$ jobunivers block check {cv_path}");
-    run(jobunivers_command(&["block", "check", &cv_path]))?;
-    println!("\n$ jobunivers block render {cv_path} --locale da");
+    // The demo server: the example blocks are published through the real pipeline
+    // into data/demo on first start.
+    let addr = std::env::var("JOBUNIVERS_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into());
+    let data = root().join("data/demo").to_string_lossy().into_owned();
+    let blocks = wasm("cv_coach")
+        .parent()
+        .expect("a folder")
+        .to_string_lossy()
+        .into_owned();
+    println!("\n$ jobunivers serve --demo --addr {addr} --data-dir {data}");
     run(jobunivers_command(&[
-        "block", "render", &cv_path, "--locale", "da",
-    ]))?;
-    let sample = cv_coach_analysis::SAMPLE_CV_DA;
-    let input = format!("{{\"cv\": {}}}", json_string(sample));
-    println!(
-        "\n$ jobunivers block render {cv_path} --action analyse --input '{{\"cv\": \"...\"}}'"
-    );
-    run(jobunivers_command(&[
-        "block", "render", &cv_path, "--action", "analyse", "--input", &input,
+        "serve",
+        "--demo",
+        "--addr",
+        &addr,
+        "--data-dir",
+        &data,
+        "--blocks-dir",
+        &blocks,
     ]))
 }
 
@@ -138,23 +180,6 @@ fn jobunivers_command(args: &[&str]) -> Command {
     ])
     .args(args);
     c
-}
-
-fn json_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 fn test() -> Result<(), String> {

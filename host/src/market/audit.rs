@@ -53,9 +53,15 @@ pub(crate) async fn record(
 impl Market {
     /// The audit log of one tenant (a municipality code or vendor namespace), newest
     /// first; the operator may read any tenant's, including "platform".
-    pub async fn audit_log(&self, who: &Identity, tenant: &str, limit: i64) -> Result<Vec<AuditEntry>> {
+    pub async fn audit_log(
+        &self,
+        who: &Identity,
+        tenant: &str,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>> {
         let allowed = who.role == Role::Operator
-            || (matches!(who.role, Role::Admin | Role::Vendor) && who.tenant.as_deref() == Some(tenant));
+            || (matches!(who.role, Role::Admin | Role::Vendor)
+                && who.tenant.as_deref() == Some(tenant));
         if !allowed {
             return Err(Problem::forbidden(
                 "other-tenant",

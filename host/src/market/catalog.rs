@@ -97,7 +97,9 @@ const LATEST: &str = "v.id = (SELECT MAX(l.id) FROM block_versions l WHERE l.blo
      AND l.status = 'approved' AND l.suspended_ms IS NULL AND l.yanked_ms IS NULL)";
 
 fn like_escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 impl Market {
@@ -105,7 +107,10 @@ impl Market {
     pub async fn catalog(&self, query: &CatalogQuery) -> Result<CatalogPage> {
         let limit = query.limit.unwrap_or(20);
         if !(1..=100).contains(&limit) {
-            return Err(Problem::bad_request("invalid-limit", "limit must be between 1 and 100").at("/limit"));
+            return Err(
+                Problem::bad_request("invalid-limit", "limit must be between 1 and 100")
+                    .at("/limit"),
+            );
         }
         let offset = query.offset.unwrap_or(0).max(0);
         let words: Vec<String> = query
@@ -156,14 +161,19 @@ impl Market {
             }};
         }
         let total_sql = format!("SELECT COUNT(*) AS n {base}");
-        let total: i64 = bind_all!(sqlx::query(&total_sql)).fetch_one(self.db.pool()).await?.try_get("n")?;
+        let total: i64 = bind_all!(sqlx::query(&total_sql))
+            .fetch_one(self.db.pool())
+            .await?
+            .try_get("n")?;
         let page_sql = format!(
             "SELECT b.id AS block_ref, b.block_id, b.category, b.deprecated_message, b.replacement, ve.namespace, ve.name AS vendor_name, \
              v.version, v.contract_version, v.manifest, \
              (SELECT COUNT(DISTINCT i.municipality_code) FROM installations i WHERE i.block_ref = b.id) AS municipalities \
              {base} ORDER BY b.block_id LIMIT {limit} OFFSET {offset}"
         );
-        let rows = bind_all!(sqlx::query(&page_sql)).fetch_all(self.db.pool()).await?;
+        let rows = bind_all!(sqlx::query(&page_sql))
+            .fetch_all(self.db.pool())
+            .await?;
         let mut blocks = Vec::with_capacity(rows.len());
         for r in &rows {
             let manifest: RawManifest = json_col(r, "manifest")?;
@@ -190,7 +200,8 @@ impl Market {
                 vendor: r.try_get("namespace")?,
                 vendor_name: r.try_get("vendor_name")?,
                 category: r.try_get("category")?,
-                config_schema: serde_json::from_str(&manifest.config_schema).unwrap_or(serde_json::Value::Null),
+                config_schema: serde_json::from_str(&manifest.config_schema)
+                    .unwrap_or(serde_json::Value::Null),
                 name: manifest.name,
                 description: manifest.description,
                 latest_version: r.try_get("version")?,
@@ -209,11 +220,18 @@ impl Market {
     pub async fn catalog_block(&self, id: &str) -> Result<CatalogBlock> {
         let (vendor, _) = id.split_once('.').unwrap_or(("", ""));
         let page = self
-            .catalog(&CatalogQuery { vendor: Some(vendor.to_owned()), limit: Some(100), q: Some(id.to_owned()), ..Default::default() })
+            .catalog(&CatalogQuery {
+                vendor: Some(vendor.to_owned()),
+                limit: Some(100),
+                q: Some(id.to_owned()),
+                ..Default::default()
+            })
             .await?;
-        page.blocks
-            .into_iter()
-            .find(|b| b.id == id)
-            .ok_or_else(|| Problem::not_found("unknown-block", format!("there is no approved block '{id}' in the catalog")))
+        page.blocks.into_iter().find(|b| b.id == id).ok_or_else(|| {
+            Problem::not_found(
+                "unknown-block",
+                format!("there is no approved block '{id}' in the catalog"),
+            )
+        })
     }
 }

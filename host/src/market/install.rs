@@ -139,7 +139,10 @@ pub struct Resolved {
 
 pub(crate) fn contract_supported(contract: &str) -> bool {
     Version::parse(contract).is_ok_and(|v| {
-        v.pre.is_empty() && SUPPORTED_CONTRACTS.iter().any(|&(maj, min)| v.major == maj && v.minor <= min)
+        v.pre.is_empty()
+            && SUPPORTED_CONTRACTS
+                .iter()
+                .any(|&(maj, min)| v.major == maj && v.minor <= min)
     })
 }
 
@@ -160,8 +163,11 @@ fn candidate(row: &AnyRow) -> Result<Candidate> {
 
 fn parse_requirement(text: &str, pointer: &str) -> Result<VersionReq> {
     VersionReq::parse(text).map_err(|e| {
-        Problem::invalid("invalid-requirement", format!("'{text}' is not a version requirement ({e}); write e.g. ^1.2 or =1.2.3"))
-            .at(pointer)
+        Problem::invalid(
+            "invalid-requirement",
+            format!("'{text}' is not a version requirement ({e}); write e.g. ^1.2 or =1.2.3"),
+        )
+        .at(pointer)
     })
 }
 
@@ -170,8 +176,11 @@ fn check_grants(granted: &[String]) -> Result<BTreeSet<String>> {
     for (i, g) in granted.iter().enumerate() {
         if Capability::parse(g).is_none() {
             let known: Vec<_> = Capability::all().map(|c| c.name()).collect();
-            return Err(Problem::invalid("unknown-capability", format!("'{g}' is not a capability; known: {}", known.join(", ")))
-                .at(format!("/granted/{i}")));
+            return Err(Problem::invalid(
+                "unknown-capability",
+                format!("'{g}' is not a capability; known: {}", known.join(", ")),
+            )
+            .at(format!("/granted/{i}")));
         }
         out.insert(g.clone());
     }
@@ -181,8 +190,11 @@ fn check_grants(granted: &[String]) -> Result<BTreeSet<String>> {
 fn check_audience(a: &Audience) -> Result<()> {
     for (i, g) in a.groups.iter().enumerate() {
         if !valid_name(g, 64) {
-            return Err(Problem::invalid("invalid-audience", format!("the group '{g}' must be lowercase letters, digits and dashes"))
-                .at(format!("/audience/groups/{i}")));
+            return Err(Problem::invalid(
+                "invalid-audience",
+                format!("the group '{g}' must be lowercase letters, digits and dashes"),
+            )
+            .at(format!("/audience/groups/{i}")));
         }
     }
     Ok(())
@@ -210,7 +222,11 @@ fn installation(row: &AnyRow) -> Result<Row0> {
             audience: json_col(row, "audience")?,
             position: row.try_get("position")?,
             enabled: row.try_get::<i64, _>("enabled")? != 0,
-            resolution: Resolution { version: None, reason: None, awaiting_grant: None },
+            resolution: Resolution {
+                version: None,
+                reason: None,
+                awaiting_grant: None,
+            },
             deprecated: opt_str(row, "deprecated_message")?,
             replacement: opt_str(row, "replacement")?,
             created_ms: row.try_get("created_ms")?,
@@ -237,14 +253,24 @@ impl Market {
             .fetch_one(self.db.pool())
             .await?;
         let raw: RawManifest = json_col(&row, "manifest")?;
-        let contract = Version::parse(&row.try_get::<String, _>("contract_version")?).map_err(Problem::internal)?;
+        let contract = Version::parse(&row.try_get::<String, _>("contract_version")?)
+            .map_err(Problem::internal)?;
         validate::manifest(raw, contract.minor).map_err(Problem::internal)
     }
 
     /// Validate a configuration against the schema of the version the installation
     /// would run (or wait for).
-    async fn check_config(&self, block_ref: i64, res: &Resolution, config: &serde_json::Value) -> Result<()> {
-        let Some(version) = res.version.as_ref().or(res.awaiting_grant.as_ref().map(|a| &a.version)) else {
+    async fn check_config(
+        &self,
+        block_ref: i64,
+        res: &Resolution,
+        config: &serde_json::Value,
+    ) -> Result<()> {
+        let Some(version) = res
+            .version
+            .as_ref()
+            .or(res.awaiting_grant.as_ref().map(|a| &a.version))
+        else {
             return Ok(());
         };
         let manifest = self.manifest_of(block_ref, version).await?;
@@ -255,13 +281,22 @@ impl Market {
         let first = errors[0].clone();
         Err(Problem::invalid(
             "invalid-config",
-            format!("the configuration does not fit the schema of {}@{version}: {} ({})", manifest.raw.id, first.1, first.0),
+            format!(
+                "the configuration does not fit the schema of {}@{version}: {} ({})",
+                manifest.raw.id, first.1, first.0
+            ),
         )
-        .at(format!("/config{}", if first.0 == "/" { "" } else { first.0.as_str() }))
+        .at(format!(
+            "/config{}",
+            if first.0 == "/" { "" } else { first.0.as_str() }
+        ))
         .with_errors(
             errors
                 .into_iter()
-                .map(|(p, d)| FieldError { pointer: format!("/config{}", if p == "/" { "" } else { p.as_str() }), detail: d })
+                .map(|(p, d)| FieldError {
+                    pointer: format!("/config{}", if p == "/" { "" } else { p.as_str() }),
+                    detail: d,
+                })
                 .collect(),
         ))
     }
@@ -276,12 +311,23 @@ impl Market {
         .bind(block)
         .fetch_optional(self.db.pool())
         .await?
-        .ok_or_else(|| Problem::not_found("unknown-block", format!("there is no approved block '{block}' in the catalog")).at("/block"))?;
+        .ok_or_else(|| {
+            Problem::not_found(
+                "unknown-block",
+                format!("there is no approved block '{block}' in the catalog"),
+            )
+            .at("/block")
+        })?;
         Ok(row.try_get("id")?)
     }
 
     /// Install a block for municipality `code`.
-    pub async fn install(&self, who: &Identity, code: &str, req: NewInstallation) -> Result<Installation> {
+    pub async fn install(
+        &self,
+        who: &Identity,
+        code: &str,
+        req: NewInstallation,
+    ) -> Result<Installation> {
         who.require_admin_of(code)?;
         self.known_municipality(code).await?;
         let block_ref = self.installable_block(&req.block).await?;
@@ -294,7 +340,12 @@ impl Market {
                     .filter(|c| c.approved && !c.suspended && !c.yanked && c.supported)
                     .map(|c| &c.version)
                     .max()
-                    .ok_or_else(|| Problem::invalid("no-installable-version", format!("'{}' has no version that can be installed now", req.block)))?;
+                    .ok_or_else(|| {
+                        Problem::invalid(
+                            "no-installable-version",
+                            format!("'{}' has no version that can be installed now", req.block),
+                        )
+                    })?;
                 format!("^{latest}")
             }
         };
@@ -303,12 +354,20 @@ impl Market {
         check_audience(&req.audience)?;
         let res = resolve::resolve(&candidates, &parsed, None, &granted);
         if res.version.is_none() && res.awaiting_grant.is_none() {
-            return Err(Problem::invalid("no-matching-version", res.reason.unwrap_or_default()).at("/requirement"));
+            return Err(
+                Problem::invalid("no-matching-version", res.reason.unwrap_or_default())
+                    .at("/requirement"),
+            );
         }
         let config = match req.config {
             Some(c) => c,
             None => {
-                let v = res.version.as_ref().or(res.awaiting_grant.as_ref().map(|a| &a.version)).cloned().unwrap_or_default();
+                let v = res
+                    .version
+                    .as_ref()
+                    .or(res.awaiting_grant.as_ref().map(|a| &a.version))
+                    .cloned()
+                    .unwrap_or_default();
                 self.manifest_of(block_ref, &v).await?.default_config
             }
         };
@@ -342,7 +401,14 @@ impl Market {
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = inserted else {
-            return Err(Problem::conflict("already-installed", format!("'{}' is already installed in {code}; change that installation instead", req.block)).at("/block"));
+            return Err(Problem::conflict(
+                "already-installed",
+                format!(
+                    "'{}' is already installed in {code}; change that installation instead",
+                    req.block
+                ),
+            )
+            .at("/block"));
         };
         let id: i64 = row.try_get("id")?;
         audit::record(
@@ -373,7 +439,13 @@ impl Market {
     async fn with_resolution(&self, mut r: Row0) -> Result<Installation> {
         let candidates = self.candidates(r.block_ref).await?;
         let req = VersionReq::parse(&r.inst.requirement).map_err(Problem::internal)?;
-        let pinned = r.inst.pinned_version.as_deref().map(Version::parse).transpose().map_err(Problem::internal)?;
+        let pinned = r
+            .inst
+            .pinned_version
+            .as_deref()
+            .map(Version::parse)
+            .transpose()
+            .map_err(Problem::internal)?;
         let granted: BTreeSet<String> = r.inst.granted.iter().cloned().collect();
         r.inst.resolution = resolve::resolve(&candidates, &req, pinned.as_ref(), &granted);
         Ok(r.inst)
@@ -405,7 +477,13 @@ impl Market {
     }
 
     /// Change an installation.
-    pub async fn change_installation(&self, who: &Identity, code: &str, id: i64, change: InstallationChange) -> Result<Installation> {
+    pub async fn change_installation(
+        &self,
+        who: &Identity,
+        code: &str,
+        id: i64,
+        change: InstallationChange,
+    ) -> Result<Installation> {
         who.require_admin_of(code)?;
         let current = self.installation_row(code, id).await?;
         let block_ref = current.block_ref;
@@ -415,10 +493,15 @@ impl Market {
             next.requirement = r.clone();
         }
         if change.pin.is_some() && change.unpin {
-            return Err(Problem::invalid("pin-conflict", "give either pin or unpin, not both").at("/pin"));
+            return Err(
+                Problem::invalid("pin-conflict", "give either pin or unpin, not both").at("/pin"),
+            );
         }
         if let Some(p) = &change.pin {
-            let v = Version::parse(p).map_err(|e| Problem::invalid("invalid-version", format!("'{p}' is not a version: {e}")).at("/pin"))?;
+            let v = Version::parse(p).map_err(|e| {
+                Problem::invalid("invalid-version", format!("'{p}' is not a version: {e}"))
+                    .at("/pin")
+            })?;
             next.pinned_version = Some(v.to_string());
         }
         if change.unpin {
@@ -442,16 +525,33 @@ impl Market {
         }
         let candidates = self.candidates(block_ref).await?;
         let req = VersionReq::parse(&next.requirement).map_err(Problem::internal)?;
-        let pinned = next.pinned_version.as_deref().map(Version::parse).transpose().map_err(Problem::internal)?;
+        let pinned = next
+            .pinned_version
+            .as_deref()
+            .map(Version::parse)
+            .transpose()
+            .map_err(Problem::internal)?;
         let granted: BTreeSet<String> = next.granted.iter().cloned().collect();
         let res = resolve::resolve(&candidates, &req, pinned.as_ref(), &granted);
         if let Some(p) = &pinned {
             if !candidates.iter().any(|c| &c.version == p && c.approved) {
-                return Err(Problem::invalid("no-such-version", format!("{}@{p} is not an approved version", next.block)).at("/pin"));
+                return Err(Problem::invalid(
+                    "no-such-version",
+                    format!("{}@{p} is not an approved version", next.block),
+                )
+                .at("/pin"));
             }
         }
-        if change.requirement.is_some() && res.version.is_none() && res.awaiting_grant.is_none() {
-            return Err(Problem::invalid("no-matching-version", res.reason.unwrap_or_default()).at("/requirement"));
+        if change.requirement.is_some() {
+            // Checked without the pin: the requirement applies as soon as it is removed.
+            let unpinned = resolve::resolve(&candidates, &req, None, &granted);
+            if unpinned.version.is_none() && unpinned.awaiting_grant.is_none() {
+                return Err(Problem::invalid(
+                    "no-matching-version",
+                    unpinned.reason.unwrap_or_default(),
+                )
+                .at("/requirement"));
+            }
         }
         self.check_config(block_ref, &res, &next.config).await?;
         let mut tx = self.db.pool().begin().await?;
@@ -473,7 +573,11 @@ impl Market {
         self.installation(who, code, id).await
     }
 
-    async fn write_installation(&self, tx: &mut Transaction<'_, Any>, i: &Installation) -> Result<()> {
+    async fn write_installation(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        i: &Installation,
+    ) -> Result<()> {
         sqlx::query(
             "UPDATE installations SET requirement = $1, pinned_version = $2, config = $3, granted = $4, audience = $5, \
              position = $6, enabled = $7, updated_ms = $8 WHERE id = $9 AND municipality_code = $10",
@@ -498,8 +602,16 @@ impl Market {
     pub async fn rollback(&self, who: &Identity, code: &str, id: i64) -> Result<Installation> {
         who.require_admin_of(code)?;
         let current = self.installation(who, code, id).await?;
-        let Some(running) = current.resolution.version.as_deref().and_then(|v| Version::parse(v).ok()) else {
-            return Err(Problem::conflict("nothing-running", "no version runs now, so there is nothing to roll back from"));
+        let Some(running) = current
+            .resolution
+            .version
+            .as_deref()
+            .and_then(|v| Version::parse(v).ok())
+        else {
+            return Err(Problem::conflict(
+                "nothing-running",
+                "no version runs now, so there is nothing to roll back from",
+            ));
         };
         let block_ref = self.installation_row(code, id).await?.block_ref;
         let granted: BTreeSet<String> = current.granted.iter().cloned().collect();
@@ -507,12 +619,31 @@ impl Market {
             .candidates(block_ref)
             .await?
             .into_iter()
-            .filter(|c| c.approved && !c.suspended && !c.yanked && c.supported && c.version < running)
+            .filter(|c| {
+                c.approved && !c.suspended && !c.yanked && c.supported && c.version < running
+            })
             .filter(|c| c.capabilities.is_subset(&granted))
             .map(|c| c.version)
             .max()
-            .ok_or_else(|| Problem::conflict("no-earlier-version", format!("there is no usable version of {} below {running}", current.block)))?;
-        self.change_installation(who, code, id, InstallationChange { pin: Some(target.to_string()), ..Default::default() }).await
+            .ok_or_else(|| {
+                Problem::conflict(
+                    "no-earlier-version",
+                    format!(
+                        "there is no usable version of {} below {running}",
+                        current.block
+                    ),
+                )
+            })?;
+        self.change_installation(
+            who,
+            code,
+            id,
+            InstallationChange {
+                pin: Some(target.to_string()),
+                ..Default::default()
+            },
+        )
+        .await
     }
 
     /// Upgrade: unpin and require `^` of the latest usable version.
@@ -526,8 +657,23 @@ impl Market {
             .filter(|c| c.approved && !c.suspended && !c.yanked && c.supported)
             .map(|c| c.version)
             .max()
-            .ok_or_else(|| Problem::conflict("no-installable-version", "the block has no version that can run now"))?;
-        self.change_installation(who, code, id, InstallationChange { requirement: Some(format!("^{latest}")), unpin: true, ..Default::default() }).await
+            .ok_or_else(|| {
+                Problem::conflict(
+                    "no-installable-version",
+                    "the block has no version that can run now",
+                )
+            })?;
+        self.change_installation(
+            who,
+            code,
+            id,
+            InstallationChange {
+                requirement: Some(format!("^{latest}")),
+                unpin: true,
+                ..Default::default()
+            },
+        )
+        .await
     }
 
     /// Uninstall.
@@ -540,7 +686,15 @@ impl Market {
             .bind(code)
             .execute(&mut *tx)
             .await?;
-        audit::record(&mut tx, who, code, "installation.delete", &current.inst.block, serde_json::json!({ "id": id })).await?;
+        audit::record(
+            &mut tx,
+            who,
+            code,
+            "installation.delete",
+            &current.inst.block,
+            serde_json::json!({ "id": id }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -549,9 +703,13 @@ impl Market {
     /// version, in order. One query; resolution in memory.
     pub async fn resolve_municipality(&self, who: &Identity, code: &str) -> Result<Vec<Resolved>> {
         let allowed = who.role == Role::Operator
-            || (matches!(who.role, Role::Admin | Role::Caseworker | Role::Citizen) && who.tenant.as_deref() == Some(code));
+            || (matches!(who.role, Role::Admin | Role::Caseworker | Role::Citizen)
+                && who.tenant.as_deref() == Some(code));
         if !allowed {
-            return Err(Problem::forbidden("other-tenant", format!("you cannot see what runs in municipality {code}")));
+            return Err(Problem::forbidden(
+                "other-tenant",
+                format!("you cannot see what runs in municipality {code}"),
+            ));
         }
         let rows = sqlx::query(
             "SELECT i.id, i.requirement, i.pinned_version, i.granted, i.audience, i.position, b.block_id, \
@@ -577,12 +735,19 @@ impl Market {
                 j += 1;
             }
             let row = &rows[i];
-            let req = VersionReq::parse(&row.try_get::<String, _>("requirement")?).map_err(Problem::internal)?;
-            let pinned = opt_str(row, "pinned_version")?.map(|p| Version::parse(&p)).transpose().map_err(Problem::internal)?;
+            let req = VersionReq::parse(&row.try_get::<String, _>("requirement")?)
+                .map_err(Problem::internal)?;
+            let pinned = opt_str(row, "pinned_version")?
+                .map(|p| Version::parse(&p))
+                .transpose()
+                .map_err(Problem::internal)?;
             let granted: Vec<String> = json_col(row, "granted")?;
             let set: BTreeSet<String> = granted.iter().cloned().collect();
             if let Some(v) = resolve::resolve(&cands, &req, pinned.as_ref(), &set).version {
-                let k = cands.iter().position(|c| c.version.to_string() == v).unwrap_or(0);
+                let k = cands
+                    .iter()
+                    .position(|c| c.version.to_string() == v)
+                    .unwrap_or(0);
                 out.push(Resolved {
                     installation: id,
                     block: row.try_get("block_id")?,

@@ -78,7 +78,12 @@ pub fn now_ms() -> i64 {
 
 impl Market {
     /// A marketplace keeping component blobs under `blob_dir`.
-    pub fn new(db: Db, blob_dir: &Path, runtime: Arc<Runtime>, config: MarketConfig) -> anyhow::Result<Self> {
+    pub fn new(
+        db: Db,
+        blob_dir: &Path,
+        runtime: Arc<Runtime>,
+        config: MarketConfig,
+    ) -> anyhow::Result<Self> {
         Ok(Self {
             db,
             blobs: BlobStore::new(blob_dir)?,

@@ -34,11 +34,14 @@ pub struct PublishedVersion {
 
 fn load_problem(e: LoadError) -> Problem {
     let slug = match &e {
-        LoadError::Empty | LoadError::NotWasm | LoadError::CoreModule | LoadError::Invalid(_) => "component-invalid",
-        LoadError::TooLarge { .. } => return Problem::too_large(e.to_string()).at("/block.wasm"),
-        LoadError::NoContract | LoadError::UnsupportedContract { .. } | LoadError::NewerContract { .. } | LoadError::MixedContract { .. } => {
-            "contract-unsupported"
+        LoadError::Empty | LoadError::NotWasm | LoadError::CoreModule | LoadError::Invalid(_) => {
+            "component-invalid"
         }
+        LoadError::TooLarge { .. } => return Problem::too_large(e.to_string()).at("/block.wasm"),
+        LoadError::NoContract
+        | LoadError::UnsupportedContract { .. }
+        | LoadError::NewerContract { .. }
+        | LoadError::MixedContract { .. } => "contract-unsupported",
         LoadError::ForeignImport(_) => "foreign-import",
         LoadError::UndeclaredCapability { .. } => "undeclared-capability",
         LoadError::Manifest(_) => "manifest-invalid",
@@ -61,12 +64,22 @@ impl Market {
                 self.config.max_package_bytes
             )));
         }
-        let vendor_id = self.acting_vendor(who, &namespace, Some(TokenScope::Publish)).await?;
+        let vendor_id = self
+            .acting_vendor(who, &namespace, Some(TokenScope::Publish))
+            .await?;
         // 3. Take it apart.
-        let Package { component, manifest, signature } =
-            package::parse(bytes).map_err(|e| Problem::bad_request("package-invalid", e.to_string()))?;
+        let Package {
+            component,
+            manifest,
+            signature,
+        } = package::parse(bytes)
+            .map_err(|e| Problem::bad_request("package-invalid", e.to_string()))?;
         let declared: RawManifest = serde_json::from_slice(&manifest).map_err(|e| {
-            Problem::bad_request("manifest-invalid", format!("manifest.json is not a complete manifest: {e}")).at("/manifest.json")
+            Problem::bad_request(
+                "manifest-invalid",
+                format!("manifest.json is not a complete manifest: {e}"),
+            )
+            .at("/manifest.json")
         })?;
         // 4. Namespace.
         let (block_ns, _) = declared.id.split_once('.').unwrap_or(("", ""));
@@ -95,7 +108,14 @@ impl Market {
             .at("/signature.json/manifest_sha256"));
         }
         if signature.algorithm != package::ALGORITHM {
-            return Err(Problem::bad_request("signature-invalid", format!("the signature algorithm is '{}'; only ed25519 is accepted", signature.algorithm)).at("/signature.json/algorithm"));
+            return Err(Problem::bad_request(
+                "signature-invalid",
+                format!(
+                    "the signature algorithm is '{}'; only ed25519 is accepted",
+                    signature.algorithm
+                ),
+            )
+            .at("/signature.json/algorithm"));
         }
         let key = sqlx::query("SELECT public_key, revoked_ms FROM vendor_keys WHERE vendor_id = $1 AND key_id = $2")
             .bind(vendor_id)
@@ -110,7 +130,14 @@ impl Market {
                 .at("/signature.json/key_id")
             })?;
         if key.try_get::<Option<i64>, _>("revoked_ms")?.is_some() {
-            return Err(Problem::forbidden("key-revoked", format!("the key {} has been revoked; sign with an active key", signature.key_id)).at("/signature.json/key_id"));
+            return Err(Problem::forbidden(
+                "key-revoked",
+                format!(
+                    "the key {} has been revoked; sign with an active key",
+                    signature.key_id
+                ),
+            )
+            .at("/signature.json/key_id"));
         }
         let public: Vec<u8> = key.try_get("public_key")?;
         let public = public
@@ -118,7 +145,11 @@ impl Market {
             .ok()
             .and_then(|b: [u8; 32]| ed25519_dalek::VerifyingKey::from_bytes(&b).ok())
             .ok_or_else(|| Problem::internal("a stored public key is unusable"))?;
-        if !package::verify(&public, &package::signed_message(&component_sha256, &manifest_sha256), &signature.signature) {
+        if !package::verify(
+            &public,
+            &package::signed_message(&component_sha256, &manifest_sha256),
+            &signature.signature,
+        ) {
             return Err(Problem::bad_request(
                 "signature-invalid",
                 format!("the signature does not verify with key {}; sign the package with the matching private key", signature.key_id),
@@ -127,7 +158,11 @@ impl Market {
         }
         // 6. The component: contract, imports against declared capabilities, manifest,
         // schema and default config, precompilation.
-        let (loaded, artifact) = self.runtime.load_uncached(&component).await.map_err(load_problem)?;
+        let (loaded, artifact) = self
+            .runtime
+            .load_uncached(&component)
+            .await
+            .map_err(load_problem)?;
         if loaded.manifest.raw != declared {
             return Err(Problem::invalid(
                 "manifest-mismatch",
@@ -146,7 +181,10 @@ impl Market {
             )
             .at("/manifest.json/capabilities"));
         }
-        self.store_version(who, vendor_id, &namespace, &component, &loaded, &artifact, &signature).await
+        self.store_version(
+            who, vendor_id, &namespace, &component, &loaded, &artifact, &signature,
+        )
+        .await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -163,7 +201,9 @@ impl Market {
         let m = &loaded.manifest;
         let block_id = m.raw.id.clone();
         let version = m.version.clone();
-        let capabilities: Vec<String> = m.requested.iter().map(|c| c.name().to_owned()).collect();
+        let mut capabilities: Vec<String> =
+            m.requested.iter().map(|c| c.name().to_owned()).collect();
+        capabilities.sort();
         let now = now_ms();
         let mut tx = self.db.pool().begin().await?;
         // The first statement writes, so on SQLite this transaction holds the write lock
@@ -180,14 +220,19 @@ impl Market {
         .await?;
         // Lock the block's row (PostgreSQL) so versions are compared and inserted one
         // publish at a time.
-        let row = sqlx::query("UPDATE blocks SET category = $1 WHERE block_id = $2 RETURNING id, vendor_id")
-            .bind(&m.raw.category)
-            .bind(&block_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let row = sqlx::query(
+            "UPDATE blocks SET category = $1 WHERE block_id = $2 RETURNING id, vendor_id",
+        )
+        .bind(&m.raw.category)
+        .bind(&block_id)
+        .fetch_one(&mut *tx)
+        .await?;
         let block_ref: i64 = row.try_get("id")?;
         if row.try_get::<i64, _>("vendor_id")? != vendor_id {
-            return Err(Problem::forbidden("namespace", format!("the block '{block_id}' belongs to another vendor")));
+            return Err(Problem::forbidden(
+                "namespace",
+                format!("the block '{block_id}' belongs to another vendor"),
+            ));
         }
         let existing = sqlx::query("SELECT version FROM block_versions WHERE block_ref = $1")
             .bind(block_ref)
@@ -255,7 +300,10 @@ impl Market {
             serde_json::json!({ "sha256": loaded.sha256, "key_id": signature.key_id, "capabilities": capabilities }),
         )
         .await?;
-        let created = self.blobs.put(&loaded.sha256, component).map_err(Problem::internal)?;
+        let created = self
+            .blobs
+            .put(&loaded.sha256, component)
+            .map_err(Problem::internal)?;
         if let Err(e) = tx.commit().await {
             if created {
                 self.blobs.remove(&loaded.sha256);

@@ -91,14 +91,16 @@ pub fn resolve(
             a.missing.join(", ")
         ),
         (Some(p), None) => match candidates.iter().find(|c| &c.version == p) {
-            Some(c) if c.suspended => format!("the pinned version {p} is suspended by the operator"),
+            Some(c) if c.suspended => {
+                format!("the pinned version {p} is suspended by the operator")
+            }
             Some(c) if !c.approved => format!("the pinned version {p} is not approved"),
-            Some(_) => format!("the pinned version {p} targets a contract this host does not support"),
+            Some(_) => {
+                format!("the pinned version {p} targets a contract this host does not support")
+            }
             None => format!("the pinned version {p} does not exist"),
         },
-        (None, None) => format!(
-            "no approved, unsuspended, unyanked version matches {requirement}"
-        ),
+        (None, None) => format!("no approved, unsuspended, unyanked version matches {requirement}"),
     };
     Resolution {
         version: None,
@@ -128,24 +130,48 @@ mod tests {
 
     fn run(cands: &[Candidate], req: &str, pin: Option<&str>, granted: &[&str]) -> Resolution {
         let pin = pin.map(|p| Version::parse(p).unwrap());
-        resolve(cands, &VersionReq::parse(req).unwrap(), pin.as_ref(), &grants(granted))
+        resolve(
+            cands,
+            &VersionReq::parse(req).unwrap(),
+            pin.as_ref(),
+            &grants(granted),
+        )
     }
 
     #[test]
     fn the_highest_matching_granted_version_wins() {
-        let cands = [c("1.0.0", &["storage"]), c("1.2.0", &["storage"]), c("2.0.0", &["storage"])];
-        assert_eq!(run(&cands, "^1", None, &["storage"]).version.as_deref(), Some("1.2.0"));
-        assert_eq!(run(&cands, "*", None, &["storage"]).version.as_deref(), Some("2.0.0"));
+        let cands = [
+            c("1.0.0", &["storage"]),
+            c("1.2.0", &["storage"]),
+            c("2.0.0", &["storage"]),
+        ];
+        assert_eq!(
+            run(&cands, "^1", None, &["storage"]).version.as_deref(),
+            Some("1.2.0")
+        );
+        assert_eq!(
+            run(&cands, "*", None, &["storage"]).version.as_deref(),
+            Some("2.0.0")
+        );
     }
 
     #[test]
     fn unapproved_suspended_yanked_and_unsupported_versions_are_skipped() {
-        let mut cands = vec![c("1.0.0", &[]), c("1.1.0", &[]), c("1.2.0", &[]), c("1.3.0", &[]), c("1.4.0", &[])];
+        let mut cands = vec![
+            c("1.0.0", &[]),
+            c("1.1.0", &[]),
+            c("1.2.0", &[]),
+            c("1.3.0", &[]),
+            c("1.4.0", &[]),
+        ];
         cands[1].yanked = true;
         cands[2].suspended = true;
         cands[3].approved = false;
         cands[4].supported = false;
-        assert_eq!(run(&cands, "^1", None, &[]).version.as_deref(), Some("1.0.0"));
+        assert_eq!(
+            run(&cands, "^1", None, &[]).version.as_deref(),
+            Some("1.0.0")
+        );
         cands[0].suspended = true;
         let r = run(&cands, "^1", None, &[]);
         assert_eq!(r.version, None);
@@ -156,7 +182,10 @@ mod tests {
     fn a_pin_to_a_yanked_version_keeps_working_but_not_to_a_suspended_one() {
         let mut cands = vec![c("1.0.0", &[]), c("1.1.0", &[])];
         cands[0].yanked = true;
-        assert_eq!(run(&cands, "^1", Some("1.0.0"), &[]).version.as_deref(), Some("1.0.0"));
+        assert_eq!(
+            run(&cands, "^1", Some("1.0.0"), &[]).version.as_deref(),
+            Some("1.0.0")
+        );
         cands[0].suspended = true;
         let r = run(&cands, "^1", Some("1.0.0"), &[]);
         assert_eq!(r.version, None);
@@ -165,12 +194,18 @@ mod tests {
 
     #[test]
     fn a_version_asking_for_more_waits_for_the_grant() {
-        let cands = [c("1.0.0", &["storage"]), c("1.1.0", &["storage", "profile.cv"])];
+        let cands = [
+            c("1.0.0", &["storage"]),
+            c("1.1.0", &["storage", "profile.cv"]),
+        ];
         let r = run(&cands, "^1", None, &["storage"]);
         assert_eq!(r.version.as_deref(), Some("1.0.0"));
         assert_eq!(
             r.awaiting_grant,
-            Some(AwaitingGrant { version: "1.1.0".into(), missing: vec!["profile.cv".into()] })
+            Some(AwaitingGrant {
+                version: "1.1.0".into(),
+                missing: vec!["profile.cv".into()]
+            })
         );
         let r = run(&cands, "^1", None, &["storage", "profile.cv"]);
         assert_eq!(r.version.as_deref(), Some("1.1.0"));

@@ -138,7 +138,9 @@ pub(crate) fn diff(this: &VersionInfo, all: &[VersionInfo]) -> CapabilityDiff {
     };
     let prev = lower(true).or_else(|| lower(false));
     let now: BTreeSet<&String> = this.capabilities.iter().collect();
-    let before: BTreeSet<&String> = prev.map(|p| p.capabilities.iter().collect()).unwrap_or_default();
+    let before: BTreeSet<&String> = prev
+        .map(|p| p.capabilities.iter().collect())
+        .unwrap_or_default();
     CapabilityDiff {
         previous_version: prev.map(|p| p.version.clone()),
         added: now.difference(&before).map(|s| s.to_string()).collect(),
@@ -175,7 +177,10 @@ impl Market {
         .fetch_all(self.db.pool())
         .await?;
         if rows.is_empty() {
-            return Err(Problem::not_found("unknown-block", format!("there is no block '{block}' you can see")));
+            return Err(Problem::not_found(
+                "unknown-block",
+                format!("there is no block '{block}' you can see"),
+            ));
         }
         rows.iter().map(version_info).collect()
     }
@@ -197,7 +202,11 @@ impl Market {
             let manifest: RawManifest = json_col(row, "manifest")?;
             out.push(ReviewItem {
                 diff: diff(&info, &others),
-                vendor: info.block.split_once('.').map(|(n, _)| n.to_owned()).unwrap_or_default(),
+                vendor: info
+                    .block
+                    .split_once('.')
+                    .map(|(n, _)| n.to_owned())
+                    .unwrap_or_default(),
                 manifest: serde_json::to_value(&manifest).map_err(Problem::internal)?,
                 version: info,
             });
@@ -206,11 +215,22 @@ impl Market {
     }
 
     /// The operator's decision on a version.
-    pub async fn decide(&self, who: &Identity, block: &str, version: &str, decision: Decision, reason: Option<&str>) -> Result<VersionInfo> {
+    pub async fn decide(
+        &self,
+        who: &Identity,
+        block: &str,
+        version: &str,
+        decision: Decision,
+        reason: Option<&str>,
+    ) -> Result<VersionInfo> {
         who.require(Role::Operator)?;
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         if matches!(decision, Decision::Reject | Decision::Suspend) && reason.is_none() {
-            return Err(Problem::invalid("reason-required", "give a reason; the vendor and the affected municipalities see it").at("/reason"));
+            return Err(Problem::invalid(
+                "reason-required",
+                "give a reason; the vendor and the affected municipalities see it",
+            )
+            .at("/reason"));
         }
         let info = self.version_info(block, version).await?;
         let (sql, ok, action) = match decision {
@@ -220,21 +240,44 @@ impl Market {
             Decision::Lift => ("UPDATE block_versions SET suspend_reason = $1, suspended_ms = NULL WHERE id = $3 AND suspended_ms IS NOT NULL AND $2 > 0", info.suspended_ms.is_some(), "version.lift"),
         };
         if !ok {
-            return Err(Problem::conflict("wrong-state", format!("{block}@{version} is {}; it cannot be {}", info.status, match decision {
-                Decision::Approve => "approved",
-                Decision::Reject => "rejected",
-                Decision::Suspend => "suspended",
-                Decision::Lift => "lifted",
-            })));
+            return Err(Problem::conflict(
+                "wrong-state",
+                format!(
+                    "{block}@{version} is {}; it cannot be {}",
+                    info.status,
+                    match decision {
+                        Decision::Approve => "approved",
+                        Decision::Reject => "rejected",
+                        Decision::Suspend => "suspended",
+                        Decision::Lift => "lifted",
+                    }
+                ),
+            ));
         }
         let id = self.version_id(block, version).await?;
         let mut tx = self.db.pool().begin().await?;
-        let done = sqlx::query(sql).bind(reason).bind(now_ms()).bind(id).execute(&mut *tx).await?;
+        let done = sqlx::query(sql)
+            .bind(reason)
+            .bind(now_ms())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         if done.rows_affected() == 0 {
-            return Err(Problem::conflict("wrong-state", format!("{block}@{version} changed meanwhile; reload and try again")));
+            return Err(Problem::conflict(
+                "wrong-state",
+                format!("{block}@{version} changed meanwhile; reload and try again"),
+            ));
         }
         let subject = format!("{block}@{version}");
-        audit::record(&mut tx, who, block.split_once('.').map(|(n, _)| n).unwrap_or(""), action, &subject, serde_json::json!({ "reason": reason })).await?;
+        audit::record(
+            &mut tx,
+            who,
+            block.split_once('.').map(|(n, _)| n).unwrap_or(""),
+            action,
+            &subject,
+            serde_json::json!({ "reason": reason }),
+        )
+        .await?;
         match decision {
             Decision::Suspend => {
                 notify_admins(&mut tx, block, "suspended", &subject, &format!(
@@ -256,7 +299,12 @@ impl Market {
 
     /// Tell the admins whose installations would pick up a newly approved version but
     /// have not granted all it asks for.
-    async fn tell_about_grants(&self, tx: &mut Transaction<'_, Any>, block: &str, info: &VersionInfo) -> Result<()> {
+    async fn tell_about_grants(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        block: &str,
+        info: &VersionInfo,
+    ) -> Result<()> {
         let v = Version::parse(&info.version).map_err(Problem::internal)?;
         let rows = sqlx::query(
             "SELECT i.municipality_code, i.requirement, i.pinned_version, i.granted FROM installations i \
@@ -269,11 +317,21 @@ impl Market {
             if opt_str(r, "pinned_version")?.is_some() {
                 continue;
             }
-            let req = semver::VersionReq::parse(&r.try_get::<String, _>("requirement")?).map_err(Problem::internal)?;
-            let granted: BTreeSet<String> = json_col::<Vec<String>>(r, "granted")?.into_iter().collect();
-            let missing: Vec<&String> = info.capabilities.iter().filter(|c| !granted.contains(*c)).collect();
+            let req = semver::VersionReq::parse(&r.try_get::<String, _>("requirement")?)
+                .map_err(Problem::internal)?;
+            let granted: BTreeSet<String> =
+                json_col::<Vec<String>>(r, "granted")?.into_iter().collect();
+            let missing: Vec<&String> = info
+                .capabilities
+                .iter()
+                .filter(|c| !granted.contains(*c))
+                .collect();
             if req.matches(&v) && !missing.is_empty() {
-                let list = missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+                let list = missing
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 let subject = format!("{block}@{}", info.version);
                 insert_notice(tx, &r.try_get::<String, _>("municipality_code")?, "grant-needed", &subject, &format!(
                     "{subject} beder om mere: {list}. Den tages i brug, når I giver adgang. / {subject} asks for more: {list}. It is used once you grant it."
@@ -306,16 +364,34 @@ impl Market {
     }
 
     /// The vendor yanks (or, with `yank = false`, un-yanks) its own version.
-    pub async fn yank(&self, who: &Identity, block: &str, version: &str, yank: bool, reason: Option<&str>) -> Result<VersionInfo> {
+    pub async fn yank(
+        &self,
+        who: &Identity,
+        block: &str,
+        version: &str,
+        yank: bool,
+        reason: Option<&str>,
+    ) -> Result<VersionInfo> {
         let namespace = block.split_once('.').map(|(n, _)| n).unwrap_or("");
-        self.acting_vendor(who, namespace, Some(TokenScope::Yank)).await?;
+        self.acting_vendor(who, namespace, Some(TokenScope::Yank))
+            .await?;
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         if yank && reason.is_none() {
-            return Err(Problem::invalid("reason-required", "say why the version is yanked; municipalities using it see the reason").at("/reason"));
+            return Err(Problem::invalid(
+                "reason-required",
+                "say why the version is yanked; municipalities using it see the reason",
+            )
+            .at("/reason"));
         }
         let info = self.version_info(block, version).await?;
         if info.yanked_ms.is_some() == yank {
-            return Err(Problem::conflict("wrong-state", format!("{block}@{version} is {}already yanked", if yank { "" } else { "not " })));
+            return Err(Problem::conflict(
+                "wrong-state",
+                format!(
+                    "{block}@{version} is {}already yanked",
+                    if yank { "" } else { "not " }
+                ),
+            ));
         }
         let id = self.version_id(block, version).await?;
         let subject = format!("{block}@{version}");
@@ -326,7 +402,19 @@ impl Market {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        audit::record(&mut tx, who, namespace, if yank { "version.yank" } else { "version.unyank" }, &subject, serde_json::json!({ "reason": reason })).await?;
+        audit::record(
+            &mut tx,
+            who,
+            namespace,
+            if yank {
+                "version.yank"
+            } else {
+                "version.unyank"
+            },
+            &subject,
+            serde_json::json!({ "reason": reason }),
+        )
+        .await?;
         if yank {
             notify_admins(&mut tx, block, "yanked", &subject, &format!(
                 "Leverandøren har trukket {subject} tilbage: {}. Nye installationer bruger den ikke; fastlåste installationer kører videre. / The vendor yanked {subject}: {}. New installations will not use it; pinned ones keep running.",
@@ -339,16 +427,30 @@ impl Market {
 
     /// The vendor deprecates its block, with a message and an optional replacement
     /// block; `message = None` un-deprecates it.
-    pub async fn deprecate(&self, who: &Identity, block: &str, message: Option<&str>, replacement: Option<&str>) -> Result<()> {
+    pub async fn deprecate(
+        &self,
+        who: &Identity,
+        block: &str,
+        message: Option<&str>,
+        replacement: Option<&str>,
+    ) -> Result<()> {
         let namespace = block.split_once('.').map(|(n, _)| n).unwrap_or("");
-        self.acting_vendor(who, namespace, Some(TokenScope::Yank)).await?;
+        self.acting_vendor(who, namespace, Some(TokenScope::Yank))
+            .await?;
         self.version_id_any(block).await?;
         let message = message.map(str::trim).filter(|m| !m.is_empty());
         if let Some(r) = replacement {
             if r == block {
-                return Err(Problem::invalid("invalid-replacement", "a block cannot replace itself").at("/replacement"));
+                return Err(Problem::invalid(
+                    "invalid-replacement",
+                    "a block cannot replace itself",
+                )
+                .at("/replacement"));
             }
-            self.version_id_any(r).await.map_err(|_| Problem::invalid("invalid-replacement", format!("there is no block '{r}'")).at("/replacement"))?;
+            self.version_id_any(r).await.map_err(|_| {
+                Problem::invalid("invalid-replacement", format!("there is no block '{r}'"))
+                    .at("/replacement")
+            })?;
         }
         let mut tx = self.db.pool().begin().await?;
         sqlx::query("UPDATE blocks SET deprecated_message = $1, replacement = $2, deprecated_ms = $3 WHERE block_id = $4")
@@ -358,7 +460,19 @@ impl Market {
             .bind(block)
             .execute(&mut *tx)
             .await?;
-        audit::record(&mut tx, who, namespace, if message.is_some() { "block.deprecate" } else { "block.undeprecate" }, block, serde_json::json!({ "message": message, "replacement": replacement })).await?;
+        audit::record(
+            &mut tx,
+            who,
+            namespace,
+            if message.is_some() {
+                "block.deprecate"
+            } else {
+                "block.undeprecate"
+            },
+            block,
+            serde_json::json!({ "message": message, "replacement": replacement }),
+        )
+        .await?;
         if let Some(m) = message {
             let instead = replacement.map(|r| format!(" ({r})")).unwrap_or_default();
             notify_admins(&mut tx, block, "deprecated", block, &format!(
@@ -374,7 +488,9 @@ impl Market {
             .bind(block)
             .fetch_optional(self.db.pool())
             .await?
-            .ok_or_else(|| Problem::not_found("unknown-block", format!("there is no block '{block}'")))?;
+            .ok_or_else(|| {
+                Problem::not_found("unknown-block", format!("there is no block '{block}'"))
+            })?;
         Ok(row.try_get("id")?)
     }
 
@@ -399,7 +515,13 @@ impl Market {
     }
 }
 
-async fn insert_notice(tx: &mut Transaction<'_, Any>, code: &str, kind: &str, subject: &str, message: &str) -> Result<()> {
+async fn insert_notice(
+    tx: &mut Transaction<'_, Any>,
+    code: &str,
+    kind: &str,
+    subject: &str,
+    message: &str,
+) -> Result<()> {
     sqlx::query("INSERT INTO admin_notices (municipality_code, at_ms, kind, subject, message) VALUES ($1, $2, $3, $4, $5)")
         .bind(code)
         .bind(now_ms())
@@ -412,13 +534,26 @@ async fn insert_notice(tx: &mut Transaction<'_, Any>, code: &str, kind: &str, su
 }
 
 /// Tell the admins of every municipality with an installation of `block`.
-async fn notify_admins(tx: &mut Transaction<'_, Any>, block: &str, kind: &str, subject: &str, message: &str) -> Result<()> {
+async fn notify_admins(
+    tx: &mut Transaction<'_, Any>,
+    block: &str,
+    kind: &str,
+    subject: &str,
+    message: &str,
+) -> Result<()> {
     let rows = sqlx::query("SELECT DISTINCT i.municipality_code FROM installations i JOIN blocks b ON b.id = i.block_ref WHERE b.block_id = $1")
         .bind(block)
         .fetch_all(&mut **tx)
         .await?;
     for r in &rows {
-        insert_notice(tx, &r.try_get::<String, _>("municipality_code")?, kind, subject, message).await?;
+        insert_notice(
+            tx,
+            &r.try_get::<String, _>("municipality_code")?,
+            kind,
+            subject,
+            message,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -110,7 +110,11 @@ fn token_hash(secret: &str) -> String {
 
 impl Market {
     /// Register a vendor; it waits for the operator's approval.
-    pub async fn register_vendor(&self, who: Option<&Identity>, reg: VendorRegistration) -> Result<Vendor> {
+    pub async fn register_vendor(
+        &self,
+        who: Option<&Identity>,
+        reg: VendorRegistration,
+    ) -> Result<Vendor> {
         if !valid_name(&reg.namespace, 32) {
             return Err(Problem::invalid(
                 "invalid-namespace",
@@ -119,11 +123,23 @@ impl Market {
             .at("/namespace"));
         }
         if reg.name.trim().is_empty() || reg.name.len() > 200 {
-            return Err(Problem::invalid("invalid-name", "give the organisation's name (at most 200 characters)").at("/name"));
+            return Err(Problem::invalid(
+                "invalid-name",
+                "give the organisation's name (at most 200 characters)",
+            )
+            .at("/name"));
         }
         let email = reg.contact_email.trim();
-        if email.len() > 254 || !email.split_once('@').is_some_and(|(a, d)| !a.is_empty() && d.contains('.')) {
-            return Err(Problem::invalid("invalid-email", "give a contact e-mail address such as kontakt@firma.dk").at("/contact_email"));
+        if email.len() > 254
+            || !email
+                .split_once('@')
+                .is_some_and(|(a, d)| !a.is_empty() && d.contains('.'))
+        {
+            return Err(Problem::invalid(
+                "invalid-email",
+                "give a contact e-mail address such as kontakt@firma.dk",
+            )
+            .at("/contact_email"));
         }
         let mut tx = self.db.pool().begin().await?;
         let inserted = sqlx::query(
@@ -164,23 +180,38 @@ impl Market {
 
     /// (id, vendor) by namespace, or 404.
     pub(crate) async fn vendor_row(&self, namespace: &str) -> Result<(i64, Vendor)> {
-        let row = sqlx::query(&format!("SELECT {VENDOR_COLS} FROM vendors WHERE namespace = $1"))
-            .bind(namespace)
-            .fetch_optional(self.db.pool())
-            .await?
-            .ok_or_else(|| Problem::not_found("unknown-vendor", format!("there is no vendor '{namespace}'")))?;
+        let row = sqlx::query(&format!(
+            "SELECT {VENDOR_COLS} FROM vendors WHERE namespace = $1"
+        ))
+        .bind(namespace)
+        .fetch_optional(self.db.pool())
+        .await?
+        .ok_or_else(|| {
+            Problem::not_found(
+                "unknown-vendor",
+                format!("there is no vendor '{namespace}'"),
+            )
+        })?;
         Ok((row.try_get("id")?, vendor(&row)?))
     }
 
     /// The vendor's id if the caller may act for it (with `scope` for API tokens) and it
     /// is approved.
-    pub(crate) async fn acting_vendor(&self, who: &Identity, namespace: &str, scope: Option<TokenScope>) -> Result<i64> {
+    pub(crate) async fn acting_vendor(
+        &self,
+        who: &Identity,
+        namespace: &str,
+        scope: Option<TokenScope>,
+    ) -> Result<i64> {
         who.require_vendor(namespace, scope)?;
         let (id, v) = self.vendor_row(namespace).await?;
         if v.status != "approved" {
             return Err(Problem::forbidden(
                 "vendor-not-approved",
-                format!("the vendor '{namespace}' is {}; the operator must approve it first", v.status),
+                format!(
+                    "the vendor '{namespace}' is {}; the operator must approve it first",
+                    v.status
+                ),
             ));
         }
         Ok(id)
@@ -207,15 +238,28 @@ impl Market {
     }
 
     /// Approve or reject a pending vendor (operator only).
-    pub async fn decide_vendor(&self, who: &Identity, namespace: &str, approve: bool, reason: Option<&str>) -> Result<Vendor> {
+    pub async fn decide_vendor(
+        &self,
+        who: &Identity,
+        namespace: &str,
+        approve: bool,
+        reason: Option<&str>,
+    ) -> Result<Vendor> {
         who.require(Role::Operator)?;
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         if !approve && reason.is_none() {
-            return Err(Problem::invalid("reason-required", "say why the vendor is rejected; the vendor sees the reason").at("/reason"));
+            return Err(Problem::invalid(
+                "reason-required",
+                "say why the vendor is rejected; the vendor sees the reason",
+            )
+            .at("/reason"));
         }
         let (id, v) = self.vendor_row(namespace).await?;
         if v.status != "pending" {
-            return Err(Problem::conflict("not-pending", format!("the vendor '{namespace}' is already {}", v.status)));
+            return Err(Problem::conflict(
+                "not-pending",
+                format!("the vendor '{namespace}' is already {}", v.status),
+            ));
         }
         let status = if approve { "approved" } else { "rejected" };
         let mut tx = self.db.pool().begin().await?;
@@ -226,18 +270,36 @@ impl Market {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        audit::record(&mut tx, who, namespace, &format!("vendor.{}", if approve { "approve" } else { "reject" }), namespace, serde_json::json!({ "reason": reason })).await?;
+        audit::record(
+            &mut tx,
+            who,
+            namespace,
+            &format!("vendor.{}", if approve { "approve" } else { "reject" }),
+            namespace,
+            serde_json::json!({ "reason": reason }),
+        )
+        .await?;
         tx.commit().await?;
         self.vendor_row(namespace).await.map(|(_, v)| v)
     }
 
     /// Register a public signing key (base64 of the 32 bytes).
-    pub async fn add_key(&self, who: &Identity, namespace: &str, label: &str, public_key: &str) -> Result<VendorKey> {
+    pub async fn add_key(
+        &self,
+        who: &Identity,
+        namespace: &str,
+        label: &str,
+        public_key: &str,
+    ) -> Result<VendorKey> {
         let vendor_id = self.acting_vendor(who, namespace, None).await?;
         let key = package::decode_public_key(public_key)
             .map_err(|e| Problem::invalid("invalid-key", format!("the public key is not usable: {e}; give the base64 of a 32-byte ed25519 public key, as `jobunivers keygen` prints")).at("/public_key"))?;
         if label.trim().is_empty() {
-            return Err(Problem::invalid("invalid-label", "give the key a label, e.g. 'laptop' or 'CI'").at("/label"));
+            return Err(Problem::invalid(
+                "invalid-label",
+                "give the key a label, e.g. 'laptop' or 'CI'",
+            )
+            .at("/label"));
         }
         let key_id = package::key_id(&key);
         let mut tx = self.db.pool().begin().await?;
@@ -253,9 +315,21 @@ impl Market {
         .execute(&mut *tx)
         .await?;
         if inserted.rows_affected() == 0 {
-            return Err(Problem::conflict("key-exists", format!("the key {key_id} is already registered")).at("/public_key"));
+            return Err(Problem::conflict(
+                "key-exists",
+                format!("the key {key_id} is already registered"),
+            )
+            .at("/public_key"));
         }
-        audit::record(&mut tx, who, namespace, "key.add", &key_id, serde_json::json!({ "label": label.trim() })).await?;
+        audit::record(
+            &mut tx,
+            who,
+            namespace,
+            "key.add",
+            &key_id,
+            serde_json::json!({ "label": label.trim() }),
+        )
+        .await?;
         tx.commit().await?;
         let keys = self.keys(who, namespace).await?;
         keys.into_iter()
@@ -273,7 +347,9 @@ impl Market {
         rows.iter()
             .map(|r| {
                 let bytes: Vec<u8> = r.try_get("public_key")?;
-                let bytes: [u8; 32] = bytes.try_into().map_err(|_| Problem::internal("stored key is not 32 bytes"))?;
+                let bytes: [u8; 32] = bytes
+                    .try_into()
+                    .map_err(|_| Problem::internal("stored key is not 32 bytes"))?;
                 Ok(VendorKey {
                     key_id: r.try_get("key_id")?,
                     label: r.try_get("label")?,
@@ -296,31 +372,60 @@ impl Market {
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
-            return Err(Problem::not_found("unknown-key", format!("the vendor '{namespace}' has no active key '{key_id}'")));
+            return Err(Problem::not_found(
+                "unknown-key",
+                format!("the vendor '{namespace}' has no active key '{key_id}'"),
+            ));
         }
-        audit::record(&mut tx, who, namespace, "key.revoke", key_id, serde_json::json!({})).await?;
+        audit::record(
+            &mut tx,
+            who,
+            namespace,
+            "key.revoke",
+            key_id,
+            serde_json::json!({}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Create an API token; its secret is in the answer and nowhere else.
-    pub async fn create_token(&self, who: &Identity, namespace: &str, req: NewToken) -> Result<ApiToken> {
+    pub async fn create_token(
+        &self,
+        who: &Identity,
+        namespace: &str,
+        req: NewToken,
+    ) -> Result<ApiToken> {
         let vendor_id = self.acting_vendor(who, namespace, None).await?;
         if req.scopes.is_empty() {
-            return Err(Problem::invalid("invalid-scopes", "give at least one scope: publish, yank").at("/scopes"));
+            return Err(Problem::invalid(
+                "invalid-scopes",
+                "give at least one scope: publish, yank",
+            )
+            .at("/scopes"));
         }
         if req.label.trim().is_empty() {
-            return Err(Problem::invalid("invalid-label", "give the token a label, e.g. 'CI'").at("/label"));
+            return Err(
+                Problem::invalid("invalid-label", "give the token a label, e.g. 'CI'").at("/label"),
+            );
         }
         let days = req.expires_in_days.unwrap_or(90);
         if !(1..=365).contains(&days) {
-            return Err(Problem::invalid("invalid-expiry", "a token lives 1 to 365 days").at("/expires_in_days"));
+            return Err(
+                Problem::invalid("invalid-expiry", "a token lives 1 to 365 days")
+                    .at("/expires_in_days"),
+            );
         }
         let mut raw = [0u8; 32];
         getrandom::fill(&mut raw).map_err(Problem::internal)?;
         let secret = format!("{TOKEN_PREFIX}{}", hex::encode(raw));
         let scopes: BTreeSet<TokenScope> = req.scopes.iter().copied().collect();
-        let scopes_text = scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
+        let scopes_text = scopes
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
         let now = now_ms();
         let expires = now + i64::from(days) * 86_400_000;
         let mut tx = self.db.pool().begin().await?;
@@ -337,7 +442,15 @@ impl Market {
         .fetch_one(&mut *tx)
         .await?;
         let id: i64 = row.try_get("id")?;
-        audit::record(&mut tx, who, namespace, "token.create", &id.to_string(), serde_json::json!({ "label": req.label.trim(), "scopes": scopes_text })).await?;
+        audit::record(
+            &mut tx,
+            who,
+            namespace,
+            "token.create",
+            &id.to_string(),
+            serde_json::json!({ "label": req.label.trim(), "scopes": scopes_text }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(ApiToken {
             id,
@@ -383,9 +496,20 @@ impl Market {
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
-            return Err(Problem::not_found("unknown-token", format!("the vendor '{namespace}' has no active token {id}")));
+            return Err(Problem::not_found(
+                "unknown-token",
+                format!("the vendor '{namespace}' has no active token {id}"),
+            ));
         }
-        audit::record(&mut tx, who, namespace, "token.revoke", &id.to_string(), serde_json::json!({})).await?;
+        audit::record(
+            &mut tx,
+            who,
+            namespace,
+            "token.revoke",
+            &id.to_string(),
+            serde_json::json!({}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -402,17 +526,27 @@ impl Market {
         .await?
         .ok_or_else(|| Problem::unauthorized("invalid-token", "this API token is not known; create one in the vendor portal"))?;
         if opt_i64(&row, "revoked_ms")?.is_some() {
-            return Err(Problem::unauthorized("invalid-token", "this API token has been revoked; create a new one"));
+            return Err(Problem::unauthorized(
+                "invalid-token",
+                "this API token has been revoked; create a new one",
+            ));
         }
         if opt_i64(&row, "expires_ms")?.is_some_and(|e| e <= now_ms()) {
-            return Err(Problem::unauthorized("invalid-token", "this API token has expired; create a new one"));
+            return Err(Problem::unauthorized(
+                "invalid-token",
+                "this API token has expired; create a new one",
+            ));
         }
         let id: i64 = row.try_get("id")?;
         Ok(Identity {
             subject: format!("token-{id}"),
             role: Role::Vendor,
             tenant: Some(row.try_get("namespace")?),
-            scopes: Some(parse_scopes(&row.try_get::<String, _>("scopes")?).into_iter().collect()),
+            scopes: Some(
+                parse_scopes(&row.try_get::<String, _>("scopes")?)
+                    .into_iter()
+                    .collect(),
+            ),
         })
     }
 }

@@ -158,14 +158,20 @@ impl Manifest {
     /// Each way `config` breaks the block's schema (at most ten), as (JSON pointer,
     /// message); the pointer of the whole document is "/". Err if the schema itself is
     /// unusable.
-    pub fn config_errors(&self, config: &serde_json::Value) -> Result<Vec<(String, String)>, String> {
+    pub fn config_errors(
+        &self,
+        config: &serde_json::Value,
+    ) -> Result<Vec<(String, String)>, String> {
         let validator = schema_validator(&self.config_schema)?;
         Ok(validator
             .iter_errors(config)
             .take(10)
             .map(|e| {
                 let at = e.instance_path().to_string();
-                (if at.is_empty() { "/".to_owned() } else { at }, e.to_string())
+                (
+                    if at.is_empty() { "/".to_owned() } else { at },
+                    e.to_string(),
+                )
             })
             .collect())
     }

@@ -22,13 +22,15 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Option<Identity>, P
     let Some(value) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
         return Ok(None);
     };
-    let value = value
-        .to_str()
-        .map_err(|_| Problem::unauthorized("invalid-token", "the Authorization header is not text"))?;
+    let value = value.to_str().map_err(|_| {
+        Problem::unauthorized("invalid-token", "the Authorization header is not text")
+    })?;
     let token = value
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
-        .ok_or_else(|| Problem::unauthorized("invalid-token", "use 'Authorization: Bearer <token>'"))?
+        .ok_or_else(|| {
+            Problem::unauthorized("invalid-token", "use 'Authorization: Bearer <token>'")
+        })?
         .trim();
     if token.starts_with(crate::market::TOKEN_PREFIX) {
         return state.market.authenticate_token(token).await.map(Some);
@@ -39,7 +41,10 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Option<Identity>, P
 impl FromRequestParts<AppState> for Caller {
     type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         match identify(parts, state).await? {
             Some(id) => Ok(Caller(id)),
             None => Err(Problem::unauthorized(
@@ -53,7 +58,10 @@ impl FromRequestParts<AppState> for Caller {
 impl FromRequestParts<AppState> for MaybeCaller {
     type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         identify(parts, state).await.map(MaybeCaller)
     }
 }
@@ -68,17 +76,34 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
-            .map_err(|e| Problem::new(e.status().as_u16(), "body-unreadable", "Bad request", e.body_text()))?;
+            .map_err(|e| {
+                Problem::new(
+                    e.status().as_u16(),
+                    "body-unreadable",
+                    "Bad request",
+                    e.body_text(),
+                )
+            })?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(de).map(Body).map_err(|e| {
             let path = e.path().to_string();
             let pointer = if path == "." {
                 String::new()
             } else {
-                format!("/{}", path.replace('.', "/").replace('[', "").replace(']', ""))
+                format!(
+                    "/{}",
+                    path.replace('.', "/").replace('[', "").replace(']', "")
+                )
             };
-            let p = Problem::bad_request("invalid-body", format!("the request body is not valid: {}", e.inner()));
-            if pointer.is_empty() { p } else { p.at(pointer) }
+            let p = Problem::bad_request(
+                "invalid-body",
+                format!("the request body is not valid: {}", e.inner()),
+            );
+            if pointer.is_empty() {
+                p
+            } else {
+                p.at(pointer)
+            }
         })
     }
 }
@@ -95,11 +120,19 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalB
             .headers()
             .get(axum::http::header::CONTENT_LENGTH)
             .is_some_and(|v| v == "0")
-            || (req.headers().get(axum::http::header::CONTENT_TYPE).is_none()
-                && req.headers().get(axum::http::header::CONTENT_LENGTH).is_none());
+            || (req
+                .headers()
+                .get(axum::http::header::CONTENT_TYPE)
+                .is_none()
+                && req
+                    .headers()
+                    .get(axum::http::header::CONTENT_LENGTH)
+                    .is_none());
         if empty {
             return Ok(OptionalBody(T::default()));
         }
-        Body::<T>::from_request(req, state).await.map(|b| OptionalBody(b.0))
+        Body::<T>::from_request(req, state)
+            .await
+            .map(|b| OptionalBody(b.0))
     }
 }

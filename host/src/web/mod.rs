@@ -49,8 +49,10 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut res = (status, Json(&self)).into_response();
-        res.headers_mut()
-            .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/problem+json"),
+        );
         res
     }
 }
@@ -70,7 +72,10 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(api)
         .fallback(|| async {
-            Problem::not_found("no-route", "there is no such address; the API is described at /api/v1/openapi.json")
+            Problem::not_found(
+                "no-route",
+                "there is no such address; the API is described at /api/v1/openapi.json",
+            )
         })
         .with_state(state)
         .layer(tower_http::trace::TraceLayer::new_for_http())
@@ -85,5 +90,9 @@ async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) ->
 
 /// Serve on `listener` until the process ends.
 pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>()).await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
 }
