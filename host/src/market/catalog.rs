@@ -174,27 +174,42 @@ impl Market {
         let rows = bind_all!(sqlx::query(&page_sql))
             .fetch_all(self.db.pool())
             .await?;
+        // Every listed block's versions in one query (the ids are numbers this query
+        // produced, so they are safe to inline).
+        let refs: Vec<i64> = rows
+            .iter()
+            .map(|r| r.try_get::<i64, _>("block_ref"))
+            .collect::<Result<_, _>>()?;
+        let mut versions: std::collections::HashMap<i64, Vec<CatalogVersion>> = Default::default();
+        if !refs.is_empty() {
+            let list = refs
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            let rows = sqlx::query(&format!(
+                "SELECT block_ref, version, contract_version, yanked_ms, created_ms FROM block_versions \
+                 WHERE block_ref IN ({list}) AND status = 'approved' AND suspended_ms IS NULL ORDER BY id DESC"
+            ))
+            .fetch_all(self.db.pool())
+            .await?;
+            for v in &rows {
+                versions
+                    .entry(v.try_get("block_ref")?)
+                    .or_default()
+                    .push(CatalogVersion {
+                        version: v.try_get("version")?,
+                        contract_version: v.try_get("contract_version")?,
+                        yanked: v.try_get::<Option<i64>, _>("yanked_ms")?.is_some(),
+                        created_ms: v.try_get("created_ms")?,
+                    });
+            }
+        }
         let mut blocks = Vec::with_capacity(rows.len());
         for r in &rows {
             let manifest: RawManifest = json_col(r, "manifest")?;
             let block_ref: i64 = r.try_get("block_ref")?;
-            let versions = sqlx::query(
-                "SELECT version, contract_version, yanked_ms, created_ms FROM block_versions \
-                 WHERE block_ref = $1 AND status = 'approved' AND suspended_ms IS NULL ORDER BY id DESC",
-            )
-            .bind(block_ref)
-            .fetch_all(self.db.pool())
-            .await?
-            .iter()
-            .map(|v| {
-                Ok(CatalogVersion {
-                    version: v.try_get("version")?,
-                    contract_version: v.try_get("contract_version")?,
-                    yanked: v.try_get::<Option<i64>, _>("yanked_ms")?.is_some(),
-                    created_ms: v.try_get("created_ms")?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+            let versions = versions.remove(&block_ref).unwrap_or_default();
             blocks.push(CatalogBlock {
                 id: r.try_get("block_id")?,
                 vendor: r.try_get("namespace")?,

@@ -424,12 +424,14 @@ async fn decide_version(
         }
         "yank" => m.yank(&who, &block, &version, true, reason).await?,
         "unyank" => m.yank(&who, &block, &version, false, reason).await?,
-        other => return Err(Problem::not_found(
-            "unknown-action",
-            format!(
+        other => {
+            return Err(Problem::not_found(
+                "unknown-action",
+                format!(
                 "'{other}' is not an action; use approve, reject, suspend, lift, yank or unyank"
             ),
-        )),
+            ))
+        }
     };
     Ok(Json(info))
 }

@@ -90,10 +90,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
             let pointer = if path == "." {
                 String::new()
             } else {
-                format!(
-                    "/{}",
-                    path.replace('.', "/").replace('[', "").replace(']', "")
-                )
+                format!("/{}", path.replace('.', "/").replace(['[', ']'], ""))
             };
             let p = Problem::bad_request(
                 "invalid-body",
