@@ -12,6 +12,7 @@ mod block_job_log;
 mod cache;
 mod capabilities;
 mod check;
+mod db_provider;
 mod helpers;
 mod hostile;
 mod runtime;

@@ -5,6 +5,7 @@
 //! [`CapabilityProvider`] does the work. The in-memory provider serves the CLI and the
 //! tests; the database-backed one serves the universe.
 
+pub mod db;
 pub mod memory;
 mod types;
 
