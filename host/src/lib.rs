@@ -17,4 +17,5 @@ pub mod runtime;
 pub mod seed;
 pub mod server;
 pub mod template;
+pub mod universe;
 pub mod web;

@@ -10,9 +10,12 @@ use anyhow::Context as _;
 use tokio::net::TcpListener;
 
 use crate::auth::AuthConfig;
+use crate::caps::db::DbProvider;
+use crate::caps::memory::MemoryLimits;
 use crate::db::Db;
 use crate::market::{Market, MarketConfig};
 use crate::runtime::{Runtime, RuntimeConfig};
+use crate::universe::Universe;
 use crate::web::{self, AppState};
 
 /// A secret that never prints.
@@ -93,6 +96,8 @@ pub struct RunningServer {
     pub market: Market,
     /// Token checking and issuing.
     pub auth: Arc<AuthConfig>,
+    /// The citizens' universe (and its capability provider).
+    pub universe: Arc<Universe>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
@@ -168,9 +173,15 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     } else {
         None
     };
+    let provider = Arc::new(DbProvider::new(
+        market.db().clone(),
+        MemoryLimits::default(),
+    ));
     if config.demo {
         crate::seed::demo(&market, config.blocks_dir.as_deref()).await?;
+        provider.seed_demo().await?;
     }
+    let universe = Arc::new(Universe::new(market.clone(), provider));
     let listener = TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("cannot listen on {}", config.addr))?;
@@ -179,12 +190,14 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         market: market.clone(),
         auth: auth.clone(),
         dev_users,
+        universe: universe.clone(),
     };
     let task = tokio::spawn(web::serve(listener, state));
     Ok(RunningServer {
         addr,
         market,
         auth,
+        universe,
         task,
     })
 }

@@ -135,6 +135,9 @@ pub struct Resolved {
     pub audience: Audience,
     /// Granted capabilities.
     pub granted: Vec<String>,
+    /// The installation's configuration.
+    #[schema(value_type = Object)]
+    pub config: serde_json::Value,
 }
 
 pub(crate) fn contract_supported(contract: &str) -> bool {
@@ -712,7 +715,7 @@ impl Market {
             ));
         }
         let rows = sqlx::query(
-            "SELECT i.id, i.requirement, i.pinned_version, i.granted, i.audience, i.position, b.block_id, \
+            "SELECT i.id, i.requirement, i.pinned_version, i.granted, i.audience, i.position, i.config, b.block_id, \
              v.version, v.status, v.suspended_ms, v.yanked_ms, v.contract_version, v.capabilities, v.sha256 \
              FROM installations i JOIN blocks b ON b.id = i.block_ref \
              JOIN block_versions v ON v.block_ref = i.block_ref AND v.status = 'approved' AND v.suspended_ms IS NULL \
@@ -756,6 +759,7 @@ impl Market {
                     position: row.try_get("position")?,
                     audience: json_col(row, "audience")?,
                     granted,
+                    config: json_col(row, "config")?,
                 });
             }
             i = j;

@@ -5,6 +5,7 @@
 
 mod api;
 mod extract;
+mod universe;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub auth: Arc<AuthConfig>,
     /// The development login's users; `None` when it is off.
     pub dev_users: Option<Arc<Vec<DevUser>>>,
+    /// The citizens' universe.
+    pub universe: Arc<crate::universe::Universe>,
 }
 
 impl IntoResponse for Problem {
@@ -59,7 +62,9 @@ impl IntoResponse for Problem {
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    let (api, openapi) = api::routes(&state).split_for_parts();
+    let (api, openapi) = api::routes(&state)
+        .nest("/api/v1", universe::routes())
+        .split_for_parts();
     let openapi = Arc::new(openapi);
     Router::new()
         .route("/healthz", get(healthz))

@@ -5,6 +5,7 @@ mod journey;
 mod publish;
 mod resolution;
 mod tenancy;
+mod universe;
 
 use ed25519_dalek::SigningKey;
 use jobunivers_host::package;

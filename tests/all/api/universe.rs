@@ -1,0 +1,284 @@
+//! The citizen's universe over HTTP: the right blocks in the right order, each block
+//! failing alone, the circuit breaker, and citizens kept apart.
+
+use serde_json::json;
+
+use super::{spawn_apps, TestApp};
+use jobunivers_host::package;
+
+/// Publish a built fixture component as vendor `fixtures` and approve it.
+async fn publish_fixture(app: &TestApp, vendor: &str, key: &ed25519_dalek::SigningKey, name: &str) {
+    let runtime = crate::helpers::runtime();
+    let (pkg, block) = package::package_component(&runtime, &crate::helpers::wasm(name), key)
+        .await
+        .unwrap();
+    app.upload(vendor, pkg).await.expect(201);
+    let operator = app.login("operator", None).await;
+    let path = format!(
+        "/api/v1/blocks/{}/versions/{}/approve",
+        block.manifest.raw.id, block.manifest.raw.version
+    );
+    app.post(&path, &operator, json!({})).await.expect(200);
+}
+
+async fn install(app: &TestApp, code: &str, body: serde_json::Value) -> i64 {
+    let admin = app.login("admin", Some(code)).await;
+    app.post(
+        &format!("/api/v1/municipalities/{code}/installations"),
+        &admin,
+        body,
+    )
+    .await
+    .expect(201)["id"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn citizen(app: &TestApp, id: &str, code: &str, groups: &[&str]) -> String {
+    let groups: Vec<String> = groups.iter().map(|g| g.to_string()).collect();
+    app.server
+        .universe
+        .provider()
+        .upsert_citizen(id, code, &groups)
+        .await
+        .unwrap();
+    let body = app
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/dev/login",
+            None,
+            Some(json!({ "role": "citizen", "tenant": code, "subject": id })),
+            None,
+        )
+        .await
+        .expect(200);
+    body["token"].as_str().unwrap().to_owned()
+}
+
+fn blocks(page: &serde_json::Value) -> Vec<String> {
+    page["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["block"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_citizen_sees_the_enabled_blocks_meant_for_them_in_order() {
+    for app in spawn_apps().await {
+        let (fixtures, fkey) = app.vendor("fixtures").await;
+        publish_fixture(&app, &fixtures, &fkey, "fixture_hello").await;
+        publish_fixture(&app, &fixtures, &fkey, "fixture_hostile").await;
+        let (acme, akey) = app.vendor("acme").await;
+        app.publish_approved(&acme, &akey, "v1_0_0").await;
+
+        let widget = install(&app, "0101", json!({ "block": "acme.widget", "granted": ["storage"], "audience": { "groups": ["unge"] }, "position": 1 })).await;
+        install(
+            &app,
+            "0101",
+            json!({ "block": "fixtures.hello", "position": 2 }),
+        )
+        .await;
+        install(&app, "0101", json!({ "block": "fixtures.hostile", "granted": ["storage"], "position": 3, "enabled": false })).await;
+        let hello_0147 = install(&app, "0147", json!({ "block": "fixtures.hello" })).await;
+
+        let anna = citizen(&app, "anna", "0101", &["unge"]).await;
+        let bo = citizen(&app, "bo", "0101", &[]).await;
+        let cai = citizen(&app, "cai", "0147", &[]).await;
+
+        let page = app.get("/api/v1/universe", &anna).await.expect(200);
+        assert_eq!(
+            blocks(&page),
+            ["acme.widget", "fixtures.hello"],
+            "{}",
+            app.backend
+        );
+        assert_eq!(page["blocks"][0]["status"], "ok");
+        let text = page["blocks"][0]["page"].to_string();
+        assert!(
+            text.contains("Hej (1.0.0)") && text.contains("\"1\""),
+            "{text}"
+        );
+        // Storage is the citizen's own: Anna's counter goes on, Bo never sees the widget.
+        let page = app
+            .get("/api/v1/universe?locale=en", &anna)
+            .await
+            .expect(200);
+        assert!(page["blocks"][0]["page"].to_string().contains("\"2\""));
+        assert_eq!(
+            blocks(&app.get("/api/v1/universe", &bo).await.expect(200)),
+            ["fixtures.hello"]
+        );
+        let page = app.get("/api/v1/universe", &cai).await.expect(200);
+        assert_eq!(blocks(&page), ["fixtures.hello"]);
+        assert_eq!(page["blocks"][0]["installation"], hello_0147);
+
+        // Another municipality's block, or one not meant for them, is not on their page.
+        app.get(&format!("/api/v1/universe/blocks/{hello_0147}"), &anna)
+            .await
+            .expect_problem(404, "unknown-installation");
+        app.get(&format!("/api/v1/universe/blocks/{widget}"), &bo)
+            .await
+            .expect_problem(404, "unknown-installation");
+        // An action the block does not know is the block's answer, not a failure.
+        let answer = app
+            .post(
+                &format!("/api/v1/universe/blocks/{widget}/actions"),
+                &anna,
+                json!({ "action": "nope" }),
+            )
+            .await
+            .expect(200);
+        assert_eq!(answer["failure"], "bad-request");
+        // Tokens that do not fit the citizen are refused.
+        let stranger = app.login("citizen", Some("0101")).await;
+        app.get("/api/v1/universe", &stranger)
+            .await
+            .expect_problem(404, "unknown-citizen");
+        let moved = app
+            .send(
+                reqwest::Method::POST,
+                "/api/v1/dev/login",
+                None,
+                Some(json!({ "role": "citizen", "tenant": "0147", "subject": "anna" })),
+                None,
+            )
+            .await
+            .expect(200);
+        app.get("/api/v1/universe", moved["token"].as_str().unwrap())
+            .await
+            .expect_problem(403, "other-tenant");
+        let admin = app.login("admin", Some("0101")).await;
+        app.get("/api/v1/universe", &admin)
+            .await
+            .expect_problem(403, "wrong-role");
+        app.get("/api/v1/universe?locale=xx", &anna)
+            .await
+            .expect_problem(400, "invalid-locale");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hostile_block_fails_alone_and_trips_the_breaker() {
+    for app in spawn_apps().await {
+        let (fixtures, fkey) = app.vendor("fixtures").await;
+        publish_fixture(&app, &fixtures, &fkey, "fixture_hello").await;
+        publish_fixture(&app, &fixtures, &fkey, "fixture_hostile").await;
+        install(
+            &app,
+            "0751",
+            json!({ "block": "fixtures.hello", "position": 1 }),
+        )
+        .await;
+        install(&app, "0751", json!({ "block": "fixtures.hostile", "granted": ["storage"], "position": 2, "config": { "main_view": "panic" } })).await;
+        let anna = citizen(&app, "anna", "0751", &[]).await;
+
+        for _ in 0..jobunivers_host::universe::BREAKER_THRESHOLD {
+            let page = app.get("/api/v1/universe", &anna).await.expect(200);
+            assert_eq!(page["blocks"][0]["status"], "ok", "{}", app.backend);
+            assert_eq!(page["blocks"][1]["status"], "failed");
+            assert_eq!(page["blocks"][1]["failure"], "panic");
+            assert!(page["blocks"][1]["placeholder"]
+                .as_str()
+                .unwrap()
+                .starts_with("Denne del af siden"));
+        }
+        // The breaker is open: the block is not called, the page still renders.
+        let page = app
+            .get("/api/v1/universe?locale=en", &anna)
+            .await
+            .expect(200);
+        assert_eq!(page["blocks"][0]["status"], "ok");
+        assert_eq!(page["blocks"][1]["status"], "unavailable");
+        assert_eq!(page["blocks"][1]["failure"], "breaker-open");
+        assert!(page["blocks"][1]["placeholder"]
+            .as_str()
+            .unwrap()
+            .starts_with("This part of the page"));
+
+        // Admin and operator see it.
+        let admin = app.login("admin", Some("0751")).await;
+        let health = app.get("/api/v1/health/blocks", &admin).await.expect(200);
+        let h = health
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["block"] == "fixtures.hostile")
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (
+                h["calls"].clone(),
+                h["failures"].clone(),
+                h["breaker"].clone()
+            ),
+            (json!(5), json!(5), json!("open"))
+        );
+        let operator = app.login("operator", None).await;
+        assert!(
+            app.get("/api/v1/health/blocks", &operator)
+                .await
+                .expect(200)
+                .as_array()
+                .unwrap()
+                .len()
+                >= 2
+        );
+        app.get("/api/v1/health/blocks", &anna)
+            .await
+            .expect_problem(403, "wrong-role");
+        let other_admin = app.login("admin", Some("0101")).await;
+        assert_eq!(
+            app.get("/api/v1/health/blocks", &other_admin)
+                .await
+                .expect(200),
+            json!([])
+        );
+
+        assert_eq!(app.get_anon("/healthz").await.status, 200);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn memory_bombs_and_endless_loops_are_stopped() {
+    for app in spawn_apps().await {
+        let (fixtures, fkey) = app.vendor("fixtures").await;
+        publish_fixture(&app, &fixtures, &fkey, "fixture_hostile").await;
+        let hostile = install(
+            &app,
+            "0751",
+            json!({ "block": "fixtures.hostile", "granted": ["storage"] }),
+        )
+        .await;
+        let anna = citizen(&app, "anna", "0751", &[]).await;
+        for (view, kind) in [
+            ("memory", "memory"),
+            ("loop", "timeout"),
+            ("huge", "output-too-large"),
+            ("recursion", "stack"),
+        ] {
+            let answer = app
+                .get(
+                    &format!("/api/v1/universe/blocks/{hostile}?view={view}"),
+                    &anna,
+                )
+                .await
+                .expect(200);
+            assert_eq!(
+                (answer["status"].clone(), answer["failure"].clone()),
+                (json!("failed"), json!(kind)),
+                "{view} on {}",
+                app.backend
+            );
+        }
+        let stored = app
+            .get(
+                &format!("/api/v1/universe/blocks/{hostile}?view=storage"),
+                &anna,
+            )
+            .await
+            .expect(200);
+        assert!(stored["page"].to_string().contains("stored"), "{stored}");
+    }
+}
