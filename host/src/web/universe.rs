@@ -10,7 +10,7 @@ use super::extract::{Body, Caller};
 use super::AppState;
 use crate::problem::{Problem, Result};
 use crate::runtime::model::{Action, Locale};
-use crate::universe::{BlockView, Health, UniversePage};
+use crate::universe::{BlockConsents, BlockView, Health, UniversePage};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -18,6 +18,8 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(block_view))
         .routes(routes!(block_action))
         .routes(routes!(health))
+        .routes(routes!(consents))
+        .routes(routes!(set_consent))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -154,4 +156,41 @@ async fn block_action(
 #[utoipa::path(get, path = "/health/blocks", tag = "universe", security(("bearer" = [])), responses((status = 200, body = Vec<Health>), (status = 403, body = Problem)))]
 async fn health(State(state): State<AppState>, Caller(who): Caller) -> Result<Json<Vec<Health>>> {
     Ok(Json(state.universe.health(&who).await?))
+}
+
+/// The personal data each block on the citizen's page asks for, why, and whether they
+/// allow it.
+#[utoipa::path(get, path = "/me/consents", tag = "universe", security(("bearer" = [])), responses((status = 200, body = Vec<BlockConsents>), (status = 403, body = Problem)))]
+async fn consents(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+) -> Result<Json<Vec<BlockConsents>>> {
+    Ok(Json(state.universe.consents(&who).await?))
+}
+
+/// Allow or withdraw one capability.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+struct ConsentChange {
+    /// The capability, e.g. `profile.cv`.
+    capability: String,
+    /// Allow (true) or withdraw (false).
+    allow: bool,
+}
+
+/// Allow or withdraw a block's use of one kind of personal data; it takes effect on the
+/// block's very next call.
+#[utoipa::path(post, path = "/me/consents/{installation}", tag = "universe", params(("installation" = i64, Path)), request_body = ConsentChange, security(("bearer" = [])),
+    responses((status = 200, body = BlockConsents), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn set_consent(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Path(installation): Path<i64>,
+    Body(c): Body<ConsentChange>,
+) -> Result<Json<BlockConsents>> {
+    Ok(Json(
+        state
+            .universe
+            .set_consent(&who, installation, &c.capability, c.allow)
+            .await?,
+    ))
 }

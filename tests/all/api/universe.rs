@@ -282,3 +282,129 @@ async fn memory_bombs_and_endless_loops_are_stopped() {
         assert!(stored["page"].to_string().contains("stored"), "{stored}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn consent_is_asked_per_block_and_withdrawal_stops_profile_reads_at_once() {
+    use sqlx::Row;
+    for app in spawn_apps().await {
+        let (vendor, key) = app.vendor("jobunivers").await;
+        publish_fixture(&app, &vendor, &key, "job_feed").await;
+        let caps = [
+            "jobs",
+            "notify",
+            "profile.area",
+            "profile.occupations",
+            "profile.skills",
+            "storage",
+        ];
+        let feed = install(
+            &app,
+            "0751",
+            json!({ "block": "jobunivers.job-feed", "granted": caps }),
+        )
+        .await;
+        let anna = citizen(&app, "anna", "0751", &[]).await;
+        let provider = app.server.universe.provider();
+        provider
+            .set_profile("anna", &jobunivers_host::demo::profile())
+            .await
+            .unwrap();
+        provider
+            .import_jobs(&jobunivers_host::demo::jobs())
+            .await
+            .unwrap();
+        let reads = || async {
+            sqlx::query("SELECT COUNT(*) AS n FROM data_access_log WHERE citizen_id = 'anna'")
+                .fetch_one(app.server.market.db().pool())
+                .await
+                .unwrap()
+                .try_get::<i64, _>("n")
+                .unwrap()
+        };
+        const UNKNOWN: &str = "Vi kan ikke se, hvor godt de passer til dig";
+
+        // Nothing allowed yet: the block renders without the profile.
+        let consents = app.get("/api/v1/me/consents", &anna).await.expect(200);
+        let asked: Vec<&str> = consents[0]["capabilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            asked,
+            ["profile.occupations", "profile.skills", "profile.area"],
+            "{}",
+            app.backend
+        );
+        assert!(
+            consents[0]["capabilities"][0]["reason"]["da"]
+                .as_str()
+                .unwrap()
+                .len()
+                > 10
+        );
+        assert_eq!(consents[0]["capabilities"][0]["consented"], false);
+        let page = app.get("/api/v1/universe", &anna).await.expect(200);
+        assert_eq!(page["blocks"][0]["status"], "ok");
+        assert!(page["blocks"][0]["page"].to_string().contains(UNKNOWN));
+
+        // Allowed: the block matches on the profile, and the read is on record.
+        for c in ["profile.area", "profile.occupations", "profile.skills"] {
+            let b = app
+                .post(
+                    &format!("/api/v1/me/consents/{feed}"),
+                    &anna,
+                    json!({ "capability": c, "allow": true }),
+                )
+                .await
+                .expect(200);
+            assert!(b["capabilities"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["name"] == c
+                    && x["consented"] == true
+                    && x["legal_basis"] == "consent"));
+        }
+        let before = reads().await;
+        let page = app.get("/api/v1/universe", &anna).await.expect(200);
+        assert!(
+            !page["blocks"][0]["page"].to_string().contains(UNKNOWN),
+            "{}",
+            page["blocks"][0]["page"]
+        );
+        assert!(reads().await > before);
+
+        // Withdrawn: the very next call does not see the profile.
+        for c in ["profile.area", "profile.occupations", "profile.skills"] {
+            app.post(
+                &format!("/api/v1/me/consents/{feed}"),
+                &anna,
+                json!({ "capability": c, "allow": false }),
+            )
+            .await
+            .expect(200);
+        }
+        let page = app.get("/api/v1/universe", &anna).await.expect(200);
+        assert_eq!(page["blocks"][0]["status"], "ok");
+        assert!(page["blocks"][0]["page"].to_string().contains(UNKNOWN));
+
+        // Only what the block asks for, only on one's own page.
+        app.post(
+            &format!("/api/v1/me/consents/{feed}"),
+            &anna,
+            json!({ "capability": "profile.cv", "allow": true }),
+        )
+        .await
+        .expect_problem(422, "not-asked");
+        let bo = citizen(&app, "bo", "0101", &[]).await;
+        app.post(
+            &format!("/api/v1/me/consents/{feed}"),
+            &bo,
+            json!({ "capability": "profile.area", "allow": true }),
+        )
+        .await
+        .expect_problem(404, "unknown-installation");
+    }
+}
