@@ -10,6 +10,7 @@ pub mod caps;
 pub mod client;
 pub mod db;
 pub mod demo;
+pub mod dialogue;
 pub mod market;
 pub mod package;
 pub mod problem;

@@ -191,6 +191,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         auth: auth.clone(),
         dev_users,
         universe: universe.clone(),
+        dialogue: crate::dialogue::Dialogue::new(market.db().clone()),
     };
     let task = tokio::spawn(web::serve(listener, state));
     Ok(RunningServer {

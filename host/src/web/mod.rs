@@ -4,6 +4,7 @@
 //! [`Problem`]s into responses.
 
 mod api;
+mod dialogue;
 mod extract;
 mod universe;
 
@@ -46,6 +47,8 @@ pub struct AppState {
     pub dev_users: Option<Arc<Vec<DevUser>>>,
     /// The citizens' universe.
     pub universe: Arc<crate::universe::Universe>,
+    /// The dialogue between citizens and jobcentres.
+    pub dialogue: crate::dialogue::Dialogue,
 }
 
 impl IntoResponse for Problem {
@@ -64,6 +67,7 @@ impl IntoResponse for Problem {
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = api::routes(&state)
         .nest("/api/v1", universe::routes())
+        .nest("/api/v1", dialogue::routes())
         .split_for_parts();
     let openapi = Arc::new(openapi);
     Router::new()

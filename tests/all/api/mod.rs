@@ -4,6 +4,7 @@
 mod journey;
 mod publish;
 mod resolution;
+mod dialogue;
 mod tenancy;
 mod universe;
 
