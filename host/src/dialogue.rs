@@ -100,12 +100,17 @@ const SUMMARY: &str = "SELECT t.id, t.citizen_id, t.block_id, t.request, t.state
      FROM threads t";
 
 fn summary(row: &AnyRow) -> Result<ThreadSummary> {
-    let request: serde_json::Value = serde_json::from_str(&row.try_get::<String, _>("request")?).map_err(Problem::internal)?;
+    let request: serde_json::Value =
+        serde_json::from_str(&row.try_get::<String, _>("request")?).map_err(Problem::internal)?;
     Ok(ThreadSummary {
         id: row.try_get("id")?,
         citizen: row.try_get("citizen_id")?,
         block: row.try_get("block_id")?,
-        kind: request.get("type").and_then(|k| k.as_str()).unwrap_or("unknown").to_owned(),
+        kind: request
+            .get("type")
+            .and_then(|k| k.as_str())
+            .unwrap_or("unknown")
+            .to_owned(),
         state: row.try_get("state")?,
         waiting_for: row.try_get("waiting_for")?,
         unread: row.try_get("unread")?,
@@ -124,44 +129,73 @@ impl Dialogue {
         match who.role {
             Role::Citizen => Ok(Side::Citizen),
             Role::Caseworker => Ok(Side::Jobcentre),
-            _ => Err(Problem::forbidden("wrong-role", "the dialogue is between citizens and their jobcentre's caseworkers")),
+            _ => Err(Problem::forbidden(
+                "wrong-role",
+                "the dialogue is between citizens and their jobcentre's caseworkers",
+            )),
         }
     }
 
     /// The threads the caller may see: a citizen's own, or (for a caseworker) every
     /// thread of their municipality, optionally only those waiting for the jobcentre.
-    pub async fn threads(&self, who: &Identity, waiting_for_jobcentre: bool) -> Result<Vec<ThreadSummary>> {
+    pub async fn threads(
+        &self,
+        who: &Identity,
+        waiting_for_jobcentre: bool,
+    ) -> Result<Vec<ThreadSummary>> {
         let side = Self::side(who)?;
         let (author, filter) = match side {
             Side::Citizen => ("citizen", "t.citizen_id = $2 AND t.municipality_code = $3"),
             Side::Jobcentre => ("jobcentre", "$2 = $2 AND t.municipality_code = $3"),
         };
-        let waiting = if waiting_for_jobcentre { " AND t.waiting_for = 'jobcentre'" } else { "" };
-        let rows = sqlx::query(&format!("{SUMMARY} WHERE {filter}{waiting} ORDER BY t.updated_ms DESC, t.id DESC LIMIT 500"))
-            .bind(author)
-            .bind(&who.subject)
-            .bind(who.tenant_str())
-            .fetch_all(self.db.pool())
-            .await?;
+        let waiting = if waiting_for_jobcentre {
+            " AND t.waiting_for = 'jobcentre'"
+        } else {
+            ""
+        };
+        let rows = sqlx::query(&format!(
+            "{SUMMARY} WHERE {filter}{waiting} ORDER BY t.updated_ms DESC, t.id DESC LIMIT 500"
+        ))
+        .bind(author)
+        .bind(&who.subject)
+        .bind(who.tenant_str())
+        .fetch_all(self.db.pool())
+        .await?;
         rows.iter().map(summary).collect()
     }
 
-    async fn visible(&self, who: &Identity, id: i64) -> Result<(Side, ThreadSummary, serde_json::Value)> {
+    async fn visible(
+        &self,
+        who: &Identity,
+        id: i64,
+    ) -> Result<(Side, ThreadSummary, serde_json::Value)> {
         let side = Self::side(who)?;
-        let author = if side == Side::Citizen { "citizen" } else { "jobcentre" };
-        let row = sqlx::query(&format!("{SUMMARY} WHERE t.id = $2 AND t.municipality_code = $3"))
-            .bind(author)
-            .bind(id)
-            .bind(who.tenant_str())
-            .fetch_optional(self.db.pool())
-            .await?;
-        let not_found = || Problem::not_found("unknown-thread", format!("there is no thread {id} you can see"));
+        let author = if side == Side::Citizen {
+            "citizen"
+        } else {
+            "jobcentre"
+        };
+        let row = sqlx::query(&format!(
+            "{SUMMARY} WHERE t.id = $2 AND t.municipality_code = $3"
+        ))
+        .bind(author)
+        .bind(id)
+        .bind(who.tenant_str())
+        .fetch_optional(self.db.pool())
+        .await?;
+        let not_found = || {
+            Problem::not_found(
+                "unknown-thread",
+                format!("there is no thread {id} you can see"),
+            )
+        };
         let row = row.ok_or_else(not_found)?;
         let s = summary(&row)?;
         if side == Side::Citizen && s.citizen != who.subject {
             return Err(not_found());
         }
-        let request = serde_json::from_str(&row.try_get::<String, _>("request")?).map_err(Problem::internal)?;
+        let request = serde_json::from_str(&row.try_get::<String, _>("request")?)
+            .map_err(Problem::internal)?;
         Ok((side, s, request))
     }
 
@@ -177,9 +211,17 @@ impl Dialogue {
             Side::Citizen => "UPDATE thread_messages SET read_by_citizen_ms = $1 WHERE thread_id = $2 AND author = 'jobcentre' AND read_by_citizen_ms IS NULL",
             Side::Jobcentre => "UPDATE thread_messages SET read_by_jobcentre_ms = $1 WHERE thread_id = $2 AND author <> 'jobcentre' AND read_by_jobcentre_ms IS NULL",
         };
-        sqlx::query(sql).bind(now).bind(id).execute(&mut *tx).await?;
+        sqlx::query(sql)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         if side == Side::Jobcentre {
-            let citizen: String = sqlx::query("SELECT citizen_id FROM threads WHERE id = $1").bind(id).fetch_one(&mut *tx).await?.try_get("citizen_id")?;
+            let citizen: String = sqlx::query("SELECT citizen_id FROM threads WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("citizen_id")?;
             sqlx::query("INSERT INTO data_access_log (citizen_id, actor, what, why, at_ms) VALUES ($1, $2, $3, $4, $5)")
                 .bind(&citizen)
                 .bind(who.actor())
@@ -211,22 +253,45 @@ impl Dialogue {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(ThreadDetail { summary, request, messages })
+        Ok(ThreadDetail {
+            summary,
+            request,
+            messages,
+        })
     }
 
     /// Write into a thread: the thread then waits for the other side (or, when the
     /// jobcentre closes it, for no one).
-    pub async fn write(&self, who: &Identity, id: i64, message: NewMessage) -> Result<ThreadDetail> {
+    pub async fn write(
+        &self,
+        who: &Identity,
+        id: i64,
+        message: NewMessage,
+    ) -> Result<ThreadDetail> {
         let text = message.text.trim();
         if text.is_empty() || text.chars().count() > 4000 {
-            return Err(Problem::invalid("invalid-text", "write a message of 1 to 4,000 characters").at("/text"));
+            return Err(Problem::invalid(
+                "invalid-text",
+                "write a message of 1 to 4,000 characters",
+            )
+            .at("/text"));
         }
         let (side, summary, _) = self.visible(who, id).await?;
         if summary.state != "open" {
-            return Err(Problem::conflict("thread-closed", format!("the thread is {}; open a new one from the block", summary.state)));
+            return Err(Problem::conflict(
+                "thread-closed",
+                format!(
+                    "the thread is {}; open a new one from the block",
+                    summary.state
+                ),
+            ));
         }
         if message.close && side == Side::Citizen {
-            return Err(Problem::forbidden("wrong-role", "only the jobcentre closes a thread; a citizen cancels it from the block").at("/close"));
+            return Err(Problem::forbidden(
+                "wrong-role",
+                "only the jobcentre closes a thread; a citizen cancels it from the block",
+            )
+            .at("/close"));
         }
         let (author, state, waiting) = match (side, message.close) {
             (Side::Citizen, _) => ("citizen", "open", "jobcentre"),
@@ -235,7 +300,11 @@ impl Dialogue {
         };
         let now = now_ms();
         let mut tx = self.db.pool().begin().await?;
-        let read_column = if side == Side::Citizen { "read_by_citizen_ms" } else { "read_by_jobcentre_ms" };
+        let read_column = if side == Side::Citizen {
+            "read_by_citizen_ms"
+        } else {
+            "read_by_jobcentre_ms"
+        };
         sqlx::query(&format!("INSERT INTO thread_messages (thread_id, author, text, transcript, at_ms, {read_column}) VALUES ($1, $2, $3, 0, $4, $4)"))
             .bind(id)
             .bind(author)
@@ -251,7 +320,10 @@ impl Dialogue {
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
-            return Err(Problem::conflict("thread-closed", "the thread was closed meanwhile"));
+            return Err(Problem::conflict(
+                "thread-closed",
+                "the thread was closed meanwhile",
+            ));
         }
         tx.commit().await?;
         self.thread(who, id).await
