@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod caps;
+pub mod citizen;
 pub mod client;
 pub mod db;
 pub mod demo;

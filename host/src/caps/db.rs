@@ -19,6 +19,7 @@ use async_trait::async_trait;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
+use tokio::sync::broadcast;
 
 use super::memory::MemoryLimits;
 use super::*;
@@ -77,11 +78,22 @@ impl LegalBasis {
     }
 }
 
+/// A notification as [`DbProvider::subscribe`] delivers it, once its insert has
+/// committed: the citizen's id, and the notification as JSON (`id`, `installation`,
+/// `block`, `title`, `body`, `view`, `created_ms`, `read_ms`), the shape the inbox lists.
+pub type NotificationEvent = (String, serde_json::Value);
+
+/// How many published notifications a slow subscriber may fall behind before it misses
+/// some (it is told, and can read the inbox again).
+const NOTIFICATION_BACKLOG: usize = 1024;
+
 /// Capabilities served from the database.
 #[derive(Debug, Clone)]
 pub struct DbProvider {
     db: Db,
     limits: MemoryLimits,
+    /// New notifications, for open inbox pages of this process.
+    notifications: broadcast::Sender<NotificationEvent>,
 }
 
 fn decode_error(e: serde_json::Error) -> DbError {
@@ -120,7 +132,18 @@ impl JobColumns {
 impl DbProvider {
     /// A provider over `db` (migrated) with the memory provider's limits.
     pub fn new(db: Db, limits: MemoryLimits) -> Self {
-        Self { db, limits }
+        let (notifications, _) = broadcast::channel(NOTIFICATION_BACKLOG);
+        Self {
+            db,
+            limits,
+            notifications,
+        }
+    }
+
+    /// Every notification committed from now on, for every citizen (the subscriber
+    /// filters): lets an open page show new messages without asking again.
+    pub fn subscribe(&self) -> broadcast::Receiver<NotificationEvent> {
+        self.notifications.subscribe()
     }
 
     /// The database.
@@ -935,15 +958,30 @@ impl CapabilityProvider for DbProvider {
         .bind(&scope.municipality)
         .bind(inst)
         .bind(&scope.block_id)
-        .bind(message.title)
-        .bind(message.body)
-        .bind(message.view)
+        .bind(message.title.as_str())
+        .bind(message.body.as_str())
+        .bind(message.view.as_deref())
         .bind(scope.now_ms)
         .fetch_one(&mut *tx)
         .await
         .and_then(|r| r.try_get("id"))
         .map_err(fail)?;
         tx.commit().await.map_err(fail)?;
+        // Published only once committed, so a subscriber never shows a message that a
+        // failed commit took back. No subscriber is not an error.
+        let _ = self.notifications.send((
+            scope.citizen.clone(),
+            serde_json::json!({
+                "id": id,
+                "installation": inst,
+                "block": scope.block_id,
+                "title": message.title,
+                "body": message.body,
+                "view": message.view,
+                "created_ms": scope.now_ms,
+                "read_ms": null,
+            }),
+        ));
         Ok(format!("msg-{id}"))
     }
 }

@@ -6,6 +6,7 @@
 mod api;
 mod dialogue;
 mod extract;
+mod me;
 mod universe;
 
 use std::net::SocketAddr;
@@ -67,6 +68,7 @@ impl IntoResponse for Problem {
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = api::routes(&state)
         .nest("/api/v1", universe::routes())
+        .nest("/api/v1", me::routes())
         .nest("/api/v1", dialogue::routes())
         .split_for_parts();
     let openapi = Arc::new(openapi);

@@ -5,6 +5,7 @@ mod journey;
 mod publish;
 mod resolution;
 mod dialogue;
+mod gdpr;
 mod tenancy;
 mod universe;
 
