@@ -296,6 +296,7 @@ impl Universe {
         locale: Locale,
         view: &str,
         action: Option<&Action>,
+        consented: BTreeSet<Capability>,
     ) -> BlockView {
         let now = now_ms();
         let mut out = BlockView {
@@ -315,7 +316,6 @@ impl Universe {
         }
         let result: std::result::Result<Page, String> = async {
             let block = self.block(&r.sha256).await.map_err(|p| p.detail)?;
-            let consented = self.provider.consented(&who.subject, r.installation).await.map_err(|e| e.to_string())?;
             let call = Call {
                 ctx: CallContext {
                     citizen: who.subject.clone(),
@@ -365,12 +365,33 @@ impl Universe {
         out
     }
 
+    /// What the citizen allows each installation now (read on every request, so a
+    /// withdrawal counts on the next call).
+    async fn consented_all(&self, citizen: &str) -> Result<HashMap<i64, BTreeSet<Capability>>> {
+        let rows = sqlx::query("SELECT installation_id, capability FROM consents WHERE citizen_id = $1 AND withdrawn_ms IS NULL")
+            .bind(citizen)
+            .fetch_all(self.market.db().pool())
+            .await?;
+        let mut out: HashMap<i64, BTreeSet<Capability>> = HashMap::new();
+        for r in &rows {
+            if let Some(c) = Capability::parse(&r.try_get::<String, _>("capability")?) {
+                out.entry(r.try_get("installation_id")?)
+                    .or_default()
+                    .insert(c);
+            }
+        }
+        Ok(out)
+    }
+
     /// The citizen's whole universe, every block rendered concurrently.
     pub async fn page(&self, who: &Identity, locale: Locale) -> Result<UniversePage> {
         let installations = self.installations_for(who).await?;
-        let calls = installations
-            .iter()
-            .map(|r| self.call(who, r, locale, "", None));
+        // One query for the consents of every block on the page.
+        let mut consents = self.consented_all(&who.subject).await?;
+        let calls = installations.iter().map(|r| {
+            let consented = consents.remove(&r.installation).unwrap_or_default();
+            self.call(who, r, locale, "", None, consented)
+        });
         let blocks = futures_util::future::join_all(calls).await;
         Ok(UniversePage {
             municipality: who.tenant_str().to_owned(),
@@ -397,7 +418,12 @@ impl Universe {
                     format!("there is no block {installation} on your page"),
                 )
             })?;
-        Ok(self.call(who, r, locale, view, action).await)
+        let consented = self
+            .consented_all(&who.subject)
+            .await?
+            .remove(&installation)
+            .unwrap_or_default();
+        Ok(self.call(who, r, locale, view, action, consented).await)
     }
 
     /// Per block on the citizen's page: the personal data it asks for, why, and whether
