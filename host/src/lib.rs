@@ -12,6 +12,7 @@ pub mod client;
 pub mod db;
 pub mod demo;
 pub mod dialogue;
+pub mod import;
 pub mod market;
 pub mod package;
 pub mod problem;

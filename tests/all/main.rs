@@ -15,6 +15,7 @@ mod check;
 mod db_provider;
 mod helpers;
 mod hostile;
+mod import;
 mod runtime;
 mod storage;
 mod template;
