@@ -33,7 +33,10 @@ pub fn profile() -> Profile {
                 "http://data.europa.eu/esco/skill/28cb374e-6261-4133-8371-f9a5470145da",
                 "Truckkørsel (certifikat B)",
             ),
-            concept("http://data.europa.eu/esco/skill/ab6265f2-a9bf-49e8-a9a5-67cbab4de38b", "Lagerstyring"),
+            concept(
+                "http://data.europa.eu/esco/skill/ab6265f2-a9bf-49e8-a9a5-67cbab4de38b",
+                "Lagerstyring",
+            ),
         ]),
         education: Some(vec![Education {
             title: "Lager- og terminaluddannelsen".into(),

@@ -1,11 +1,11 @@
 //! Black-box tests of the marketplace over HTTP: a real server on a random port with a
 //! fresh database, once on SQLite and once on PostgreSQL.
 
+mod dialogue;
+mod gdpr;
 mod journey;
 mod publish;
 mod resolution;
-mod dialogue;
-mod gdpr;
 mod tenancy;
 mod universe;
 
