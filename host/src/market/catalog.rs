@@ -160,20 +160,32 @@ impl Market {
                 q
             }};
         }
-        let total_sql = format!("SELECT COUNT(*) AS n {base}");
-        let total: i64 = bind_all!(sqlx::query(&total_sql))
-            .fetch_one(self.db.pool())
-            .await?
-            .try_get("n")?;
+        // One pass over the matching blocks gives the page and, through the window
+        // function, the total; the page's details are fetched for its rows only.
         let page_sql = format!(
             "SELECT b.id AS block_ref, b.block_id, b.category, b.deprecated_message, b.replacement, ve.namespace, ve.name AS vendor_name, \
-             v.version, v.contract_version, v.manifest, \
+             v.version, v.contract_version, v.manifest, p.total, \
              (SELECT COUNT(DISTINCT i.municipality_code) FROM installations i WHERE i.block_ref = b.id) AS municipalities \
-             {base} ORDER BY b.block_id LIMIT {limit} OFFSET {offset}"
+             FROM (SELECT b.id AS block_ref, v.id AS version_ref, b.block_id, COUNT(*) OVER () AS total \
+             {base} ORDER BY b.block_id LIMIT {limit} OFFSET {offset}) p \
+             JOIN blocks b ON b.id = p.block_ref JOIN vendors ve ON ve.id = b.vendor_id JOIN block_versions v ON v.id = p.version_ref \
+             ORDER BY p.block_id"
         );
         let rows = bind_all!(sqlx::query(&page_sql))
             .fetch_all(self.db.pool())
             .await?;
+        let total: i64 = match rows.first() {
+            Some(r) => r.try_get("total")?,
+            // An empty page says nothing about the total unless it is the first.
+            None if offset == 0 => 0,
+            None => {
+                let total_sql = format!("SELECT COUNT(*) AS n {base}");
+                bind_all!(sqlx::query(&total_sql))
+                    .fetch_one(self.db.pool())
+                    .await?
+                    .try_get("n")?
+            }
+        };
         // Every listed block's versions in one query (the ids are numbers this query
         // produced, so they are safe to inline).
         let refs: Vec<i64> = rows

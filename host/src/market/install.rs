@@ -2,7 +2,7 @@
 //! a configuration validated against the block's schema, granted capabilities, an
 //! audience and an order. Every change is one transaction with its audit entry.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use semver::{Version, VersionReq};
 use serde::{Deserialize, Serialize};
@@ -238,6 +238,21 @@ fn installation(row: &AnyRow) -> Result<Row0> {
     })
 }
 
+/// The installation with its resolution among `candidates` (its block's versions).
+fn resolved(mut r: Row0, candidates: &[Candidate]) -> Result<Installation> {
+    let req = VersionReq::parse(&r.inst.requirement).map_err(Problem::internal)?;
+    let pinned = r
+        .inst
+        .pinned_version
+        .as_deref()
+        .map(Version::parse)
+        .transpose()
+        .map_err(Problem::internal)?;
+    let granted: BTreeSet<String> = r.inst.granted.iter().cloned().collect();
+    r.inst.resolution = resolve::resolve(candidates, &req, pinned.as_ref(), &granted);
+    Ok(r.inst)
+}
+
 impl Market {
     async fn candidates(&self, block_ref: i64) -> Result<Vec<Candidate>> {
         let rows = sqlx::query(
@@ -439,19 +454,9 @@ impl Market {
         installation(&row)
     }
 
-    async fn with_resolution(&self, mut r: Row0) -> Result<Installation> {
+    async fn with_resolution(&self, r: Row0) -> Result<Installation> {
         let candidates = self.candidates(r.block_ref).await?;
-        let req = VersionReq::parse(&r.inst.requirement).map_err(Problem::internal)?;
-        let pinned = r
-            .inst
-            .pinned_version
-            .as_deref()
-            .map(Version::parse)
-            .transpose()
-            .map_err(Problem::internal)?;
-        let granted: BTreeSet<String> = r.inst.granted.iter().cloned().collect();
-        r.inst.resolution = resolve::resolve(&candidates, &req, pinned.as_ref(), &granted);
-        Ok(r.inst)
+        resolved(r, &candidates)
     }
 
     /// One installation of municipality `code`.
@@ -472,9 +477,29 @@ impl Market {
         .bind(code)
         .fetch_all(self.db.pool())
         .await?;
+        // Every version of every block the municipality has installed, in one query.
+        let versions = sqlx::query(
+            "SELECT v.block_ref, v.version, v.status, v.suspended_ms, v.yanked_ms, v.contract_version, v.capabilities \
+             FROM installations i JOIN block_versions v ON v.block_ref = i.block_ref WHERE i.municipality_code = $1",
+        )
+        .bind(code)
+        .fetch_all(self.db.pool())
+        .await?;
+        let mut candidates: HashMap<i64, Vec<Candidate>> = HashMap::new();
+        for v in &versions {
+            candidates
+                .entry(v.try_get("block_ref")?)
+                .or_default()
+                .push(candidate(v)?);
+        }
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
-            out.push(self.with_resolution(installation(row)?).await?);
+            let r = installation(row)?;
+            out.push(match candidates.get(&r.block_ref) {
+                Some(c) => resolved(r, c)?,
+                // Installed between the two queries.
+                None => self.with_resolution(r).await?,
+            });
         }
         Ok(out)
     }
