@@ -10,42 +10,13 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use sqlx::Row;
 
-use super::{spawn_apps, TestApp};
+use super::{install, publish_component, spawn_apps, TestApp};
 use jobunivers_host::caps::db::LegalBasis;
 use jobunivers_host::caps::{
     Capability, CapabilityProvider, EscalationRequest, Notification, Scope,
 };
 use jobunivers_host::citizen::CITIZEN_TABLES;
 use jobunivers_host::runtime::model::{ChatMessage, ChatRole};
-
-/// Publish a built component as the vendor and have the operator approve it.
-async fn publish(app: &TestApp, vendor: &str, key: &ed25519_dalek::SigningKey, wasm: &str) {
-    let runtime = crate::helpers::runtime();
-    let (pkg, block) =
-        jobunivers_host::package::package_component(&runtime, &crate::helpers::wasm(wasm), key)
-            .await
-            .unwrap();
-    app.upload(vendor, pkg).await.expect(201);
-    let operator = app.login("operator", None).await;
-    let path = format!(
-        "/api/v1/blocks/{}/versions/{}/approve",
-        block.manifest.raw.id, block.manifest.raw.version
-    );
-    app.post(&path, &operator, json!({})).await.expect(200);
-}
-
-async fn install(app: &TestApp, code: &str, body: Value) -> i64 {
-    let admin = app.login("admin", Some(code)).await;
-    app.post(
-        &format!("/api/v1/municipalities/{code}/installations"),
-        &admin,
-        body,
-    )
-    .await
-    .expect(201)["id"]
-        .as_i64()
-        .unwrap()
-}
 
 /// The widget 1.1.0 (stores a visit counter, records an activity per render) installed
 /// in 0101; its installation id.
@@ -461,7 +432,7 @@ async fn the_access_log_shows_a_blocks_profile_reads_newest_first() {
     for app in spawn_apps().await {
         let backend = app.backend;
         let (vendor, key) = app.vendor("jobunivers").await;
-        publish(&app, &vendor, &key, "job_feed").await;
+        publish_component(&app, &vendor, &key, "job_feed").await;
         let feed = install(
             &app,
             "0101",

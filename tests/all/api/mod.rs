@@ -303,3 +303,32 @@ pub async fn widget_manifest(variant: &str) -> Vec<u8> {
     let (block, _) = packager().load_uncached(&widget(variant)).await.unwrap();
     serde_json::to_vec_pretty(&block.manifest.raw).unwrap()
 }
+
+/// Publish a built component (by its file name under the wasm target) as the vendor and
+/// have the operator approve it.
+pub async fn publish_component(app: &TestApp, vendor: &str, key: &SigningKey, name: &str) {
+    let (pkg, block) = package::package_component(packager(), &crate::helpers::wasm(name), key)
+        .await
+        .unwrap();
+    app.upload(vendor, pkg).await.expect(201);
+    let operator = app.login("operator", None).await;
+    let path = format!(
+        "/api/v1/blocks/{}/versions/{}/approve",
+        block.manifest.raw.id, block.manifest.raw.version
+    );
+    app.post(&path, &operator, json!({})).await.expect(200);
+}
+
+/// Install a block for a municipality as its admin; the installation's id.
+pub async fn install(app: &TestApp, code: &str, body: Value) -> i64 {
+    let admin = app.login("admin", Some(code)).await;
+    app.post(
+        &format!("/api/v1/municipalities/{code}/installations"),
+        &admin,
+        body,
+    )
+    .await
+    .expect(201)["id"]
+        .as_i64()
+        .unwrap()
+}

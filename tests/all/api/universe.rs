@@ -3,36 +3,7 @@
 
 use serde_json::json;
 
-use super::{spawn_apps, TestApp};
-use jobunivers_host::package;
-
-/// Publish a built fixture component as vendor `fixtures` and approve it.
-async fn publish_fixture(app: &TestApp, vendor: &str, key: &ed25519_dalek::SigningKey, name: &str) {
-    let runtime = crate::helpers::runtime();
-    let (pkg, block) = package::package_component(&runtime, &crate::helpers::wasm(name), key)
-        .await
-        .unwrap();
-    app.upload(vendor, pkg).await.expect(201);
-    let operator = app.login("operator", None).await;
-    let path = format!(
-        "/api/v1/blocks/{}/versions/{}/approve",
-        block.manifest.raw.id, block.manifest.raw.version
-    );
-    app.post(&path, &operator, json!({})).await.expect(200);
-}
-
-async fn install(app: &TestApp, code: &str, body: serde_json::Value) -> i64 {
-    let admin = app.login("admin", Some(code)).await;
-    app.post(
-        &format!("/api/v1/municipalities/{code}/installations"),
-        &admin,
-        body,
-    )
-    .await
-    .expect(201)["id"]
-        .as_i64()
-        .unwrap()
-}
+use super::{install, publish_component, spawn_apps, TestApp};
 
 async fn citizen(app: &TestApp, id: &str, code: &str, groups: &[&str]) -> String {
     let groups: Vec<String> = groups.iter().map(|g| g.to_string()).collect();
@@ -68,8 +39,8 @@ fn blocks(page: &serde_json::Value) -> Vec<String> {
 async fn a_citizen_sees_the_enabled_blocks_meant_for_them_in_order() {
     for app in spawn_apps().await {
         let (fixtures, fkey) = app.vendor("fixtures").await;
-        publish_fixture(&app, &fixtures, &fkey, "fixture_hello").await;
-        publish_fixture(&app, &fixtures, &fkey, "fixture_hostile").await;
+        publish_component(&app, &fixtures, &fkey, "fixture_hello").await;
+        publish_component(&app, &fixtures, &fkey, "fixture_hostile").await;
         let (acme, akey) = app.vendor("acme").await;
         app.publish_approved(&acme, &akey, "v1_0_0").await;
 
@@ -163,8 +134,8 @@ async fn a_citizen_sees_the_enabled_blocks_meant_for_them_in_order() {
 async fn a_hostile_block_fails_alone_and_trips_the_breaker() {
     for app in spawn_apps().await {
         let (fixtures, fkey) = app.vendor("fixtures").await;
-        publish_fixture(&app, &fixtures, &fkey, "fixture_hello").await;
-        publish_fixture(&app, &fixtures, &fkey, "fixture_hostile").await;
+        publish_component(&app, &fixtures, &fkey, "fixture_hello").await;
+        publish_component(&app, &fixtures, &fkey, "fixture_hostile").await;
         install(
             &app,
             "0751",
@@ -244,7 +215,7 @@ async fn a_hostile_block_fails_alone_and_trips_the_breaker() {
 async fn memory_bombs_and_endless_loops_are_stopped() {
     for app in spawn_apps().await {
         let (fixtures, fkey) = app.vendor("fixtures").await;
-        publish_fixture(&app, &fixtures, &fkey, "fixture_hostile").await;
+        publish_component(&app, &fixtures, &fkey, "fixture_hostile").await;
         let hostile = install(
             &app,
             "0751",
@@ -288,7 +259,7 @@ async fn consent_is_asked_per_block_and_withdrawal_stops_profile_reads_at_once()
     use sqlx::Row;
     for app in spawn_apps().await {
         let (vendor, key) = app.vendor("jobunivers").await;
-        publish_fixture(&app, &vendor, &key, "job_feed").await;
+        publish_component(&app, &vendor, &key, "job_feed").await;
         let caps = [
             "jobs",
             "notify",
