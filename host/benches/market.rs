@@ -961,6 +961,15 @@ async fn bench_backend(db: Db, blob_dir: &Path, calls: usize) -> Vec<Measured> {
         page(rare.clone()).await.total,
         page(first.clone()).await.total,
     );
+    // The last page and a page past the end still report the total.
+    for (offset, len) in [(n_all - 7, 7), (n_all + 40, 0)] {
+        let p = page(CatalogQuery {
+            offset: Some(offset),
+            ..first.clone()
+        })
+        .await;
+        assert_eq!((p.total, p.blocks.len() as i64), (n_all, len));
+    }
     let mut filtered_totals = Vec::new();
     for i in 0..CATEGORIES.len() * CAPABILITIES.len() {
         filtered_totals.push(page(filtered(i)).await.total);

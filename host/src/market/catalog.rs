@@ -96,6 +96,12 @@ pub struct CatalogPage {
 const LATEST: &str = "v.id = (SELECT MAX(l.id) FROM block_versions l WHERE l.block_ref = b.id \
      AND l.status = 'approved' AND l.suspended_ms IS NULL AND l.yanked_ms IS NULL)";
 
+// The latest version's search text. Read through a scalar subquery rather than as
+// `v.search_text`, so the words are matched against the one latest version of each block:
+// PostgreSQL estimates a rare word as very selective and would otherwise scan and match
+// every version of every block before joining (30 ms instead of 10 ms at 10,000 versions).
+const SEARCH_TEXT: &str = "(SELECT s.search_text FROM block_versions s WHERE s.id = v.id)";
+
 fn like_escape(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('%', "\\%")
@@ -128,7 +134,7 @@ impl Market {
             n
         };
         for _ in &words {
-            filter += &format!(" AND v.search_text LIKE ${} ESCAPE '\\'", next());
+            filter += &format!(" AND {SEARCH_TEXT} LIKE ${} ESCAPE '\\'", next());
         }
         if query.category.is_some() {
             filter += &format!(" AND b.category = ${}", next());
