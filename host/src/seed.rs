@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 
 use crate::auth::{Identity, Role};
-use crate::market::{Decision, Market, NewInstallation, VendorRegistration};
+use crate::market::{Decision, GrantBasis, Market, NewInstallation, VendorRegistration};
 use crate::package;
 use crate::web::DevUser;
 
@@ -182,6 +182,7 @@ pub async fn demo(market: &Market, blocks_dir: Option<&Path>) -> anyhow::Result<
                         audience: Default::default(),
                         position: Some(position as i64 + 1),
                         enabled: Some(true),
+                        legal_basis: demo_basis(code, block),
                     },
                 )
                 .await?;
@@ -193,4 +194,17 @@ pub async fn demo(market: &Market, blocks_dir: Option<&Path>) -> anyhow::Result<
         "demo seeded"
     );
     Ok(())
+}
+
+/// The demo's main municipality keeps its job log as part of the jobcentre's statutory
+/// follow-up on job search (a public task, GDPR art. 6(1)(e)); every other demo
+/// installation asks the citizen's consent.
+fn demo_basis(code: &str, block: &str) -> GrantBasis {
+    if code == crate::demo::MUNICIPALITY && block == "jobunivers.job-log" {
+        GrantBasis::PublicTask {
+            reference: "Lov om en aktiv beskæftigelsesindsats: jobcentrets opfølgning på jobsøgningen (joblog)".into(),
+        }
+    } else {
+        GrantBasis::Consent
+    }
 }

@@ -99,6 +99,8 @@ pub struct RunningServer {
     /// The citizens' universe (and its capability provider).
     pub universe: Arc<Universe>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// Tasks that live as long as the server (e.g. the inbox listener).
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl RunningServer {
@@ -111,6 +113,9 @@ impl RunningServer {
     /// Stop serving.
     pub fn stop(&self) {
         self.task.abort();
+        for t in &self.background {
+            t.abort();
+        }
     }
 }
 
@@ -182,6 +187,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         provider.seed_demo().await?;
         crate::import::seed_demo_concepts(market.db()).await?;
     }
+    let background: Vec<_> = provider.spawn_listener().into_iter().collect();
     let universe = Arc::new(Universe::new(market.clone(), provider));
     let listener = TcpListener::bind(config.addr)
         .await
@@ -201,5 +207,6 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         auth,
         universe,
         task,
+        background,
     })
 }

@@ -11,9 +11,9 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::auth::{Identity, Role};
-use crate::caps::db::DbProvider;
+use crate::caps::db::{DbProvider, LegalBasis};
 use crate::caps::Capability;
-use crate::market::{now_ms, Market, Resolved};
+use crate::market::{now_ms, GrantBasis, Market, Resolved};
 use crate::problem::{Problem, Result};
 use crate::runtime::model::{Action, CallContext, Locale, Localized, Page, RawManifest};
 use crate::runtime::{Call, CallError, LoadedBlock, Permissions};
@@ -87,6 +87,10 @@ pub struct ConsentState {
     pub consented: bool,
     /// `consent` (the citizen's) or `public-task` (GDPR art. 6(1)(e)), when allowed.
     pub legal_basis: Option<String>,
+    /// For `public-task`: the provision the jobcentre's processing rests on. The citizen
+    /// cannot withdraw it here (they can object to the jobcentre, GDPR art. 21).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
 }
 
 /// A block's requests for personal data.
@@ -389,7 +393,7 @@ impl Universe {
         // One query for the consents of every block on the page.
         let mut consents = self.consented_all(&who.subject).await?;
         let calls = installations.iter().map(|r| {
-            let consented = consents.remove(&r.installation).unwrap_or_default();
+            let consented = allowed(r, consents.remove(&r.installation).unwrap_or_default());
             self.call(who, r, locale, "", None, consented)
         });
         let blocks = futures_util::future::join_all(calls).await;
@@ -418,11 +422,13 @@ impl Universe {
                     format!("there is no block {installation} on your page"),
                 )
             })?;
-        let consented = self
-            .consented_all(&who.subject)
-            .await?
-            .remove(&installation)
-            .unwrap_or_default();
+        let consented = allowed(
+            r,
+            self.consented_all(&who.subject)
+                .await?
+                .remove(&installation)
+                .unwrap_or_default(),
+        );
         Ok(self.call(who, r, locale, view, action, consented).await)
     }
 
@@ -451,13 +457,23 @@ impl Universe {
                 .into_iter()
                 .filter(|c| Capability::parse(&c.name).is_some_and(|cap| cap.personal_data()))
                 .filter(|c| r.granted.contains(&c.name))
-                .map(|c| {
-                    let basis = current.get(&(r.installation, c.name.clone())).cloned();
-                    ConsentState {
-                        consented: basis.is_some(),
-                        legal_basis: basis,
+                .map(|c| match &r.legal_basis {
+                    GrantBasis::PublicTask { reference } => ConsentState {
+                        consented: true,
+                        legal_basis: Some(LegalBasis::PublicTask.as_str().to_owned()),
+                        reference: Some(reference.clone()),
                         name: c.name,
                         reason: c.reason,
+                    },
+                    GrantBasis::Consent => {
+                        let basis = current.get(&(r.installation, c.name.clone())).cloned();
+                        ConsentState {
+                            consented: basis.is_some(),
+                            legal_basis: basis,
+                            reference: None,
+                            name: c.name,
+                            reason: c.reason,
+                        }
                     }
                 })
                 .collect();
@@ -506,16 +522,25 @@ impl Universe {
             )
             .at("/capability"));
         }
+        if let Some(reference) = block
+            .capabilities
+            .iter()
+            .find(|c| c.name == capability)
+            .and_then(|c| c.reference.as_deref())
+        {
+            return Err(Problem::conflict(
+                "public-task-basis",
+                format!(
+                    "{} uses '{capability}' for the jobcentre's public task ({reference}), not on your consent, so there is nothing to withdraw or grant here; you can object to the processing by writing to your jobcentre",
+                    block.block
+                ),
+            )
+            .at("/capability"));
+        }
         let cap = Capability::parse(capability)
             .ok_or_else(|| Problem::internal("a listed capability does not parse"))?;
         self.provider
-            .set_consent(
-                &who.subject,
-                installation,
-                cap,
-                crate::caps::db::LegalBasis::Consent,
-                allow,
-            )
+            .set_consent(&who.subject, installation, cap, LegalBasis::Consent, allow)
             .await
             .map_err(Problem::internal)?;
         self.consents(who)
@@ -541,4 +566,19 @@ impl Universe {
     pub fn unload(&self, sha256: &str) {
         self.loaded.lock().expect("lock").remove(sha256);
     }
+}
+
+/// What an installation may use of the citizen's personal data on this call: what the
+/// citizen consented to, or, for a block installed for the jobcentre's public task,
+/// everything personal the municipality granted.
+fn allowed(r: &Resolved, mut consented: BTreeSet<Capability>) -> BTreeSet<Capability> {
+    if !r.legal_basis.needs_consent() {
+        consented.extend(
+            r.granted
+                .iter()
+                .filter_map(|g| Capability::parse(g))
+                .filter(|c| c.personal_data()),
+        );
+    }
+    consented
 }

@@ -94,6 +94,8 @@ pub struct DbProvider {
     limits: MemoryLimits,
     /// New notifications, for open inbox pages of this process.
     notifications: broadcast::Sender<NotificationEvent>,
+    /// This process among those sharing the database (see [`super::live`]).
+    origin: std::sync::Arc<str>,
 }
 
 fn decode_error(e: serde_json::Error) -> DbError {
@@ -133,11 +135,25 @@ impl DbProvider {
     /// A provider over `db` (migrated) with the memory provider's limits.
     pub fn new(db: Db, limits: MemoryLimits) -> Self {
         let (notifications, _) = broadcast::channel(NOTIFICATION_BACKLOG);
+        let mut seed = [0u8; 8];
+        getrandom::fill(&mut seed).expect("the operating system's random source");
         Self {
             db,
             limits,
             notifications,
+            origin: hex::encode(seed).into(),
         }
+    }
+
+    /// This process's mark on the inbox announcements it makes.
+    pub(crate) fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// Show `event` to this process's open inbox streams of `citizen`. No stream is not
+    /// an error.
+    pub(crate) fn publish(&self, citizen: String, event: serde_json::Value) {
+        let _ = self.notifications.send((citizen, event));
     }
 
     /// Every notification committed from now on, for every citizen (the subscriber
@@ -966,22 +982,38 @@ impl CapabilityProvider for DbProvider {
         .await
         .and_then(|r| r.try_get("id"))
         .map_err(fail)?;
+        if self.db.backend() == crate::db::Backend::Postgres {
+            // Delivered to the other processes' listeners when (and only if) this commits.
+            let announced = serde_json::to_string(&super::live::Announcement {
+                citizen: scope.citizen.clone(),
+                id,
+                origin: self.origin.to_string(),
+            })
+            .map_err(|e| fail(sqlx::Error::Encode(Box::new(e))))?;
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(super::live::CHANNEL)
+                .bind(announced)
+                .execute(&mut *tx)
+                .await
+                .map_err(fail)?;
+        }
         tx.commit().await.map_err(fail)?;
         // Published only once committed, so a subscriber never shows a message that a
-        // failed commit took back. No subscriber is not an error.
-        let _ = self.notifications.send((
+        // failed commit took back.
+        self.publish(
             scope.citizen.clone(),
-            serde_json::json!({
-                "id": id,
-                "installation": inst,
-                "block": scope.block_id,
-                "title": message.title,
-                "body": message.body,
-                "view": message.view,
-                "created_ms": scope.now_ms,
-                "read_ms": null,
-            }),
-        ));
+            super::live::Event {
+                id,
+                installation: inst,
+                block: &scope.block_id,
+                title: &message.title,
+                body: &message.body,
+                view: message.view.as_deref(),
+                created_ms: scope.now_ms,
+                read_ms: None,
+            }
+            .json(),
+        );
         Ok(format!("msg-{id}"))
     }
 }

@@ -6,6 +6,7 @@
 //! tests; the database-backed one serves the universe.
 
 pub mod db;
+mod live;
 pub mod memory;
 mod types;
 

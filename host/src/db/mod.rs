@@ -61,6 +61,18 @@ pub enum DbError {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    url: ConnectUrl,
+}
+
+/// The URL the pool connects with (for connections outside the pool, such as a
+/// PostgreSQL listener); never shown with its password.
+#[derive(Clone)]
+struct ConnectUrl(std::sync::Arc<str>);
+
+impl std::fmt::Debug for ConnectUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&redact(&self.0))
+    }
 }
 
 /// A Danish municipality.
@@ -144,7 +156,11 @@ impl Db {
                 .await
                 .map_err(connect_error)?;
         }
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            url: ConnectUrl(url.into()),
+        })
     }
 
     /// Run the migrations this database has not had yet.
@@ -159,6 +175,11 @@ impl Db {
     /// The backend.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The URL this database was opened with, for a connection of its own.
+    pub(crate) fn url(&self) -> &str {
+        &self.url.0
     }
 
     /// The pool, for the storage modules.

@@ -26,6 +26,52 @@ pub struct Audience {
     pub groups: Vec<String>,
 }
 
+/// The legal basis of an installation's grants of personal data (GDPR art. 6).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "basis", rename_all = "kebab-case")]
+pub enum GrantBasis {
+    /// Each citizen decides, per block and capability (art. 6(1)(a)).
+    #[default]
+    Consent,
+    /// The jobcentre's statutory work (art. 6(1)(e)): the block gets the granted personal
+    /// data without asking, and the citizen is told so, with the provision.
+    PublicTask {
+        /// The provision the processing rests on, as the citizen sees it, e.g.
+        /// "Lov om en aktiv beskæftigelsesindsats § 8".
+        reference: String,
+    },
+}
+
+impl GrantBasis {
+    /// Whether citizens' consent is needed for personal data.
+    pub fn needs_consent(&self) -> bool {
+        matches!(self, Self::Consent)
+    }
+}
+
+const MAX_REFERENCE_CHARS: usize = 300;
+
+fn check_basis(basis: &GrantBasis) -> Result<GrantBasis> {
+    match basis {
+        GrantBasis::Consent => Ok(GrantBasis::Consent),
+        GrantBasis::PublicTask { reference } => {
+            let reference = reference.trim();
+            if reference.is_empty() || reference.chars().count() > MAX_REFERENCE_CHARS {
+                return Err(Problem::invalid(
+                    "invalid-legal-basis",
+                    format!(
+                        "a public-task basis needs the provision it rests on (1 to {MAX_REFERENCE_CHARS} characters), e.g. \"Lov om en aktiv beskæftigelsesindsats § 8\""
+                    ),
+                )
+                .at("/legal_basis/reference"));
+            }
+            Ok(GrantBasis::PublicTask {
+                reference: reference.to_owned(),
+            })
+        }
+    }
+}
+
 /// A request to install a block.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct NewInstallation {
@@ -50,6 +96,9 @@ pub struct NewInstallation {
     /// Whether citizens see it; default true.
     #[serde(default)]
     pub enabled: Option<bool>,
+    /// The legal basis of the personal data granted; default the citizen's consent.
+    #[serde(default)]
+    pub legal_basis: GrantBasis,
 }
 
 /// A change to an installation: only the fields given change.
@@ -80,6 +129,9 @@ pub struct InstallationChange {
     /// Enable or disable.
     #[serde(default)]
     pub enabled: Option<bool>,
+    /// A new legal basis for the personal data granted.
+    #[serde(default)]
+    pub legal_basis: Option<GrantBasis>,
 }
 
 /// An installation as the admin sees it.
@@ -106,6 +158,8 @@ pub struct Installation {
     pub position: i64,
     /// Enabled.
     pub enabled: bool,
+    /// The legal basis of the personal data granted.
+    pub legal_basis: GrantBasis,
     /// Which version runs, or why none does.
     pub resolution: Resolution,
     /// The vendor's deprecation message, if the block is deprecated.
@@ -138,6 +192,8 @@ pub struct Resolved {
     /// The installation's configuration.
     #[schema(value_type = Object)]
     pub config: serde_json::Value,
+    /// The legal basis of the personal data granted.
+    pub legal_basis: GrantBasis,
 }
 
 pub(crate) fn contract_supported(contract: &str) -> bool {
@@ -204,7 +260,7 @@ fn check_audience(a: &Audience) -> Result<()> {
 }
 
 const INSTALLATION_COLS: &str = "i.id, i.municipality_code, i.block_ref, i.requirement, i.pinned_version, i.config, \
-     i.granted, i.audience, i.position, CAST(CASE WHEN i.enabled THEN 1 ELSE 0 END AS BIGINT) AS enabled, i.created_ms, i.updated_ms, b.block_id, b.deprecated_message, b.replacement";
+     i.granted, i.audience, i.position, CAST(CASE WHEN i.enabled THEN 1 ELSE 0 END AS BIGINT) AS enabled, i.legal_basis, i.created_ms, i.updated_ms, b.block_id, b.deprecated_message, b.replacement";
 
 struct Row0 {
     inst: Installation,
@@ -225,6 +281,7 @@ fn installation(row: &AnyRow) -> Result<Row0> {
             audience: json_col(row, "audience")?,
             position: row.try_get("position")?,
             enabled: row.try_get::<i64, _>("enabled")? != 0,
+            legal_basis: json_col(row, "legal_basis")?,
             resolution: Resolution {
                 version: None,
                 reason: None,
@@ -370,6 +427,7 @@ impl Market {
         let parsed = parse_requirement(&requirement, "/requirement")?;
         let granted = check_grants(&req.granted)?;
         check_audience(&req.audience)?;
+        let legal_basis = check_basis(&req.legal_basis)?;
         let res = resolve::resolve(&candidates, &parsed, None, &granted);
         if res.version.is_none() && res.awaiting_grant.is_none() {
             return Err(
@@ -404,8 +462,8 @@ impl Market {
         };
         let granted_json = serde_json::to_string(&granted).map_err(Problem::internal)?;
         let inserted = sqlx::query(
-            "INSERT INTO installations (municipality_code, block_ref, requirement, config, granted, audience, position, enabled, created_ms, updated_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (municipality_code, block_ref) DO NOTHING RETURNING id",
+            "INSERT INTO installations (municipality_code, block_ref, requirement, config, granted, audience, position, enabled, created_ms, updated_ms, legal_basis) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) ON CONFLICT (municipality_code, block_ref) DO NOTHING RETURNING id",
         )
         .bind(code)
         .bind(block_ref)
@@ -416,6 +474,7 @@ impl Market {
         .bind(position)
         .bind(req.enabled.unwrap_or(true))
         .bind(now)
+        .bind(serde_json::to_string(&legal_basis).map_err(Problem::internal)?)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = inserted else {
@@ -435,7 +494,7 @@ impl Market {
             code,
             "installation.create",
             &req.block,
-            serde_json::json!({ "id": id, "requirement": requirement, "granted": granted, "audience": req.audience, "position": position, "config": config }),
+            serde_json::json!({ "id": id, "requirement": requirement, "granted": granted, "audience": req.audience, "position": position, "config": config, "legal_basis": legal_basis }),
         )
         .await?;
         tx.commit().await?;
@@ -548,6 +607,9 @@ impl Market {
         if let Some(e) = change.enabled {
             next.enabled = e;
         }
+        if let Some(b) = &change.legal_basis {
+            next.legal_basis = check_basis(b)?;
+        }
         if let Some(c) = &change.config {
             next.config = c.clone();
         }
@@ -592,8 +654,8 @@ impl Market {
             &next.block,
             serde_json::json!({
                 "id": id,
-                "before": { "requirement": current.inst.requirement, "pinned_version": current.inst.pinned_version, "granted": current.inst.granted, "audience": current.inst.audience, "position": current.inst.position, "enabled": current.inst.enabled, "config": current.inst.config },
-                "after": { "requirement": next.requirement, "pinned_version": next.pinned_version, "granted": next.granted, "audience": next.audience, "position": next.position, "enabled": next.enabled, "config": next.config },
+                "before": { "requirement": current.inst.requirement, "pinned_version": current.inst.pinned_version, "granted": current.inst.granted, "audience": current.inst.audience, "position": current.inst.position, "enabled": current.inst.enabled, "config": current.inst.config, "legal_basis": current.inst.legal_basis },
+                "after": { "requirement": next.requirement, "pinned_version": next.pinned_version, "granted": next.granted, "audience": next.audience, "position": next.position, "enabled": next.enabled, "config": next.config, "legal_basis": next.legal_basis },
             }),
         )
         .await?;
@@ -608,7 +670,7 @@ impl Market {
     ) -> Result<()> {
         sqlx::query(
             "UPDATE installations SET requirement = $1, pinned_version = $2, config = $3, granted = $4, audience = $5, \
-             position = $6, enabled = $7, updated_ms = $8 WHERE id = $9 AND municipality_code = $10",
+             position = $6, enabled = $7, updated_ms = $8, legal_basis = $11 WHERE id = $9 AND municipality_code = $10",
         )
         .bind(&i.requirement)
         .bind(&i.pinned_version)
@@ -620,6 +682,7 @@ impl Market {
         .bind(now_ms())
         .bind(i.id)
         .bind(&i.municipality)
+        .bind(serde_json::to_string(&i.legal_basis).map_err(Problem::internal)?)
         .execute(&mut **tx)
         .await?;
         Ok(())
@@ -740,7 +803,7 @@ impl Market {
             ));
         }
         let rows = sqlx::query(
-            "SELECT i.id, i.requirement, i.pinned_version, i.granted, i.audience, i.position, i.config, b.block_id, \
+            "SELECT i.id, i.requirement, i.pinned_version, i.granted, i.audience, i.position, i.config, i.legal_basis, b.block_id, \
              v.version, v.status, v.suspended_ms, v.yanked_ms, v.contract_version, v.capabilities, v.sha256 \
              FROM installations i JOIN blocks b ON b.id = i.block_ref \
              JOIN block_versions v ON v.block_ref = i.block_ref AND v.status = 'approved' AND v.suspended_ms IS NULL \
@@ -785,6 +848,7 @@ impl Market {
                     audience: json_col(row, "audience")?,
                     granted,
                     config: json_col(row, "config")?,
+                    legal_basis: json_col(row, "legal_basis")?,
                 });
             }
             i = j;

@@ -22,7 +22,9 @@ use sqlx::Row;
 pub use audit::AuditEntry;
 pub use blobs::BlobStore;
 pub use catalog::{CatalogBlock, CatalogPage, CatalogQuery, CatalogVersion};
-pub use install::{Audience, Installation, InstallationChange, NewInstallation, Resolved};
+pub use install::{
+    Audience, GrantBasis, Installation, InstallationChange, NewInstallation, Resolved,
+};
 pub use publish::PublishedVersion;
 pub use review::{CapabilityDiff, Decision, Notice, ReviewItem, VersionInfo};
 pub use vendors::{ApiToken, NewToken, Vendor, VendorKey, VendorRegistration, TOKEN_PREFIX};

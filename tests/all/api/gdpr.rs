@@ -705,3 +705,69 @@ async fn a_new_notification_reaches_an_open_stream() {
             .expect_problem(404, "unknown-citizen");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_notification_reaches_a_stream_open_on_another_process() {
+    let mut tried = 0;
+    for app in spawn_apps().await {
+        // Several processes share a database only on PostgreSQL.
+        let Some(url) = app.database_url.clone() else {
+            continue;
+        };
+        tried += 1;
+        let widget = widget(&app).await;
+        let anna = citizen(&app, "gdpr-anna-77", "0101").await;
+        let data = tempfile::tempdir().unwrap();
+        let mut config = jobunivers_host::server::ServerConfig::new(data.path().to_owned());
+        config.addr = "127.0.0.1:0".parse().unwrap();
+        config.database_url = Some(url);
+        config.jwt = jobunivers_host::server::JwtKeys::Secret(jobunivers_host::server::Secret(
+            super::SECRET.into(),
+        ));
+        let other = jobunivers_host::server::start(config).await.unwrap();
+
+        let response = reqwest::Client::new()
+            .get(format!(
+                "http://{}/api/v1/me/notifications/stream",
+                other.addr
+            ))
+            .bearer_auth(&anna)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let mut events = Events {
+            response,
+            buffer: String::new(),
+        };
+        // The listener may still be connecting: send until one arrives.
+        let p = app.server.universe.provider();
+        let mut arrived = None;
+        for attempt in 0..5 {
+            p.notify(
+                &scope(widget, "gdpr-anna-77", now()),
+                message(&format!("From the first process {attempt}")),
+            )
+            .await
+            .unwrap();
+            if let Some((_, event)) = events.next(Duration::from_secs(1)).await {
+                arrived = Some(event);
+                break;
+            }
+        }
+        let event =
+            arrived.expect("a message sent through one process reaches a stream on the other");
+        assert!(event["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("From the first process"));
+        let inbox = app.get("/api/v1/me/notifications", &anna).await.expect(200);
+        assert!(inbox
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["id"] == event["id"]));
+        other.stop();
+    }
+    assert_eq!(tried, 1, "the PostgreSQL server ran the test");
+}

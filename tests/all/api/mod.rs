@@ -28,6 +28,8 @@ pub struct TestApp {
     pub url: String,
     /// The server (its marketplace, for checks behind the API).
     pub server: RunningServer,
+    /// The PostgreSQL database's URL (`None` on SQLite), for a second server on it.
+    pub database_url: Option<String>,
     client: reqwest::Client,
     _guard: DbGuard,
     _data: tempfile::TempDir,
@@ -103,6 +105,7 @@ pub async fn spawn_apps_with(change: impl Fn(&mut ServerConfig)) -> Vec<TestApp>
             backend: if url.is_some() { "postgres" } else { "sqlite" },
             url: format!("http://{}", server.addr),
             server,
+            database_url: url,
             // A fresh connection per request: the server may close one after refusing a
             // request whose body it did not read, and a reused one would then fail.
             client: reqwest::Client::builder()

@@ -379,3 +379,108 @@ async fn consent_is_asked_per_block_and_withdrawal_stops_profile_reads_at_once()
         .expect_problem(404, "unknown-installation");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_block_installed_for_the_public_task_reads_without_consent_and_says_so() {
+    for app in spawn_apps().await {
+        let (vendor, key) = app.vendor("jobunivers").await;
+        publish_component(&app, &vendor, &key, "job_feed").await;
+        let admin = app.login("admin", Some("0751")).await;
+        let caps = json!([
+            "jobs",
+            "notify",
+            "profile.area",
+            "profile.occupations",
+            "profile.skills",
+            "storage"
+        ]);
+        const REFERENCE: &str = "Lov om en aktiv beskæftigelsesindsats";
+
+        // The basis must name its provision.
+        for (basis, status, slug) in [
+            (
+                json!({ "basis": "public-task", "reference": "  " }),
+                422,
+                "invalid-legal-basis",
+            ),
+            (json!({ "basis": "public-task" }), 400, "invalid-body"),
+            (
+                json!({ "basis": "legitimate-interest" }),
+                400,
+                "invalid-body",
+            ),
+        ] {
+            let p = app
+                .post(
+                    "/api/v1/municipalities/0751/installations",
+                    &admin,
+                    json!({ "block": "jobunivers.job-feed", "granted": caps, "legal_basis": basis }),
+                )
+                .await
+                .expect_problem(status, slug);
+            assert!(
+                p["pointer"]
+                    .as_str()
+                    .unwrap_or("")
+                    .starts_with("/legal_basis"),
+                "{}: {p}",
+                app.backend
+            );
+        }
+        assert_eq!(app.count("installations").await, 0, "{}", app.backend);
+
+        let feed = install(
+            &app,
+            "0751",
+            json!({ "block": "jobunivers.job-feed", "granted": caps,
+                    "legal_basis": { "basis": "public-task", "reference": REFERENCE } }),
+        )
+        .await;
+        let anna = citizen(&app, "anna", "0751", &[]).await;
+        let provider = app.server.universe.provider();
+        provider
+            .set_profile("anna", &jobunivers_host::demo::profile())
+            .await
+            .unwrap();
+        provider
+            .import_jobs(&jobunivers_host::demo::jobs())
+            .await
+            .unwrap();
+        const UNKNOWN: &str = "Vi kan ikke se, hvor godt de passer til dig";
+
+        // No consent asked: the block matches on the profile, and the citizen is told why.
+        let page = app.get("/api/v1/universe", &anna).await.expect(200);
+        assert_eq!(page["blocks"][0]["status"], "ok", "{}", app.backend);
+        assert!(!page["blocks"][0]["page"].to_string().contains(UNKNOWN));
+        let consents = app.get("/api/v1/me/consents", &anna).await.expect(200);
+        for c in consents[0]["capabilities"].as_array().unwrap() {
+            assert_eq!(c["consented"], true, "{c}");
+            assert_eq!(c["legal_basis"], "public-task", "{c}");
+            assert_eq!(c["reference"], REFERENCE, "{c}");
+        }
+        app.post(
+            &format!("/api/v1/me/consents/{feed}"),
+            &anna,
+            json!({ "capability": "profile.area", "allow": false }),
+        )
+        .await
+        .expect_problem(409, "public-task-basis");
+        assert_eq!(app.count("consents").await, 0, "{}", app.backend);
+
+        // Back to consent: the very next call goes without the profile.
+        let changed = app
+            .patch(
+                &format!("/api/v1/municipalities/0751/installations/{feed}"),
+                &admin,
+                json!({ "legal_basis": { "basis": "consent" } }),
+            )
+            .await
+            .expect(200);
+        assert_eq!(changed["legal_basis"], json!({ "basis": "consent" }));
+        let page = app.get("/api/v1/universe", &anna).await.expect(200);
+        assert!(page["blocks"][0]["page"].to_string().contains(UNKNOWN));
+        let consents = app.get("/api/v1/me/consents", &anna).await.expect(200);
+        assert_eq!(consents[0]["capabilities"][0]["consented"], false);
+        assert!(consents[0]["capabilities"][0].get("reference").is_none());
+    }
+}
