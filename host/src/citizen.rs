@@ -67,6 +67,14 @@ pub const CITIZEN_TABLES: &[CitizenTable] = &[
         rows: "citizen_id = $1",
     },
     CitizenTable {
+        name: "track_decisions",
+        rows: "citizen_id = $1",
+    },
+    CitizenTable {
+        name: "screenings",
+        rows: "citizen_id = $1",
+    },
+    CitizenTable {
         name: "data_access_log",
         rows: "citizen_id = $1",
     },
@@ -285,6 +293,8 @@ pub struct Export {
     pub storage: Vec<BlockStorage>,
     /// Who read the citizen's personal data, newest first.
     pub access_log: Vec<AccessEntry>,
+    /// Screening results and caseworkers' decisions on them, oldest first.
+    pub screening: crate::screening::ScreeningExport,
 }
 
 /// The citizens' side of the platform; cheap to create per request.
@@ -626,6 +636,7 @@ impl Citizens {
             consents: consents_of(&mut tx, id).await?,
             storage: storage_of(&mut tx, id).await?,
             access_log: access_log_of(&mut tx, id).await?,
+            screening: crate::screening::export_of(&mut tx, id).await?,
         };
         tx.commit().await?;
         Ok(export)

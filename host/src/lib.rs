@@ -21,4 +21,5 @@ pub mod seed;
 pub mod server;
 pub mod template;
 pub mod universe;
+pub mod screening;
 pub mod web;

@@ -495,6 +495,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                         "activities": &after.activities[before.activities.len()..],
                         "threads": &after.threads[before.threads.len()..],
                         "notifications": &after.notifications[before.notifications.len()..],
+                        "screenings": &after.screenings[before.screenings.len()..],
                     }
                 })
             } else {

@@ -17,7 +17,13 @@ pub const DEMO_VENDOR: &str = "jobunivers";
 
 /// The example blocks, in the order the demo municipalities show them.
 pub const EXAMPLE_BLOCKS: &[&str] = &[
-    "job-log", "job-feed", "cv-coach", "chatbot", "course", "booking",
+    "job-log",
+    "job-feed",
+    "cv-coach",
+    "chatbot",
+    "course",
+    "booking",
+    "screening",
 ];
 
 /// The demo municipalities: Aarhus, København, Frederiksberg.
@@ -188,6 +194,7 @@ pub async fn demo(market: &Market, blocks_dir: Option<&Path>) -> anyhow::Result<
                 .await?;
         }
     }
+    demo_screenings(market).await?;
     tracing::info!(
         blocks = published.len(),
         municipalities = DEMO_MUNICIPALITIES.len(),
@@ -207,4 +214,186 @@ fn demo_basis(code: &str, block: &str) -> GrantBasis {
     } else {
         GrantBasis::Consent
     }
+}
+
+/// Answers to the screening block's default questionnaire that suggest `track`.
+fn demo_answers(track: crate::caps::Track) -> Vec<(&'static str, Vec<(String, String)>)> {
+    use crate::caps::Track;
+    let pick = |values: [&str; 10]| {
+        let ids = [
+            "soegning",
+            "maal",
+            "cv",
+            "tryghed",
+            "udstyr",
+            "samtaler",
+            "arbejdsform",
+            "helbred",
+            "sprog",
+            "ledighed",
+        ];
+        ids.into_iter()
+            .zip(values)
+            .map(|(q, v)| (q.to_owned(), v.to_owned()))
+            .collect::<Vec<_>>()
+    };
+    let all = match track {
+        Track::SelfService => pick([
+            "ugentligt", "klart", "ja", "meget", "ja", "selv", "digitalt", "nej", "nej", "under-3",
+        ]),
+        Track::Mixed => pick([
+            "af-og-til", "ideer", "gammelt", "nogenlunde", "ja", "af-og-til", "blandet", "nej",
+            "nej", "3-12",
+        ]),
+        Track::PersonalEffort => pick([
+            "ikke-startet", "tvivl", "nej", "utryg", "mobil", "fast", "sammen", "meget", "lidt",
+            "over-12",
+        ]),
+    };
+    // The questionnaire's four steps.
+    let mut steps = vec![
+        ("answer/0", Vec::new()),
+        ("answer/1", Vec::new()),
+        ("answer/2", Vec::new()),
+        ("answer/3", Vec::new()),
+    ];
+    for (i, answer) in all.into_iter().enumerate() {
+        let step = match i {
+            0..=2 => 0,
+            3..=4 => 1,
+            5..=6 => 2,
+            _ => 3,
+        };
+        steps[step].1.push(answer);
+    }
+    steps
+}
+
+/// Demo citizens with screenings taken through the real screening block (each with the
+/// citizen's consent), and caseworkers' decisions on some of them: the demo citizen of
+/// Aarhus has two screenings and a decision that overrides the suggestion, so both the
+/// citizen's and the caseworker's side have something to show.
+async fn demo_screenings(market: &Market) -> anyhow::Result<()> {
+    use std::sync::Arc;
+
+    use crate::caps::db::{DbProvider, LegalBasis};
+    use crate::caps::memory::MemoryLimits;
+    use crate::caps::{Capability, Track};
+    use crate::runtime::model::{Action, CallContext, Locale};
+    use crate::runtime::{Call, Permissions};
+    use crate::screening::{NewDecision, Screening};
+
+    const DAY_MS: i64 = 86_400_000;
+    let provider = Arc::new(DbProvider::new(
+        market.db().clone(),
+        MemoryLimits::default(),
+    ));
+    // The demo's citizens (idempotent; the server seeds them again after this).
+    provider.seed_demo().await?;
+    let code = crate::demo::MUNICIPALITY;
+    for extra in ["demo-citizen-2", "demo-citizen-3"] {
+        provider.upsert_citizen(extra, code, &[]).await?;
+    }
+    let now = crate::market::now_ms();
+    // (citizen, municipality, days ago, the track the answers suggest)
+    let screenings: [(&str, &str, i64, Track); 5] = [
+        (crate::demo::CITIZEN, code, 100, Track::SelfService),
+        (crate::demo::CITIZEN, code, 3, Track::Mixed),
+        ("demo-citizen-2", code, 5, Track::PersonalEffort),
+        ("demo-citizen-3", code, 200, Track::Mixed),
+        ("citizen-0101", "0101", 10, Track::SelfService),
+    ];
+    for (citizen, municipality, days_ago, track) in screenings {
+        let admin = identity(
+            Role::Admin,
+            &format!("admin-{municipality}"),
+            Some(municipality),
+        );
+        let resolved = market
+            .resolve_municipality(&admin, municipality)
+            .await?
+            .into_iter()
+            .find(|r| r.block == "jobunivers.screening")
+            .context("the screening block is not installed")?;
+        provider
+            .set_consent(
+                citizen,
+                resolved.installation,
+                Capability::Screening,
+                LegalBasis::Consent,
+                true,
+            )
+            .await?;
+        let bytes = market.blobs().get(&resolved.sha256)?;
+        let block = market.runtime().load(&bytes).await?;
+        let call = Call {
+            ctx: CallContext {
+                citizen: citizen.to_owned(),
+                municipality: municipality.to_owned(),
+                locale: Locale::Da,
+                view: String::new(),
+                config: resolved.config.to_string(),
+                now_ms: now - days_ago * DAY_MS,
+            },
+            installation: resolved.installation.to_string(),
+            permissions: Permissions {
+                granted: resolved
+                    .granted
+                    .iter()
+                    .filter_map(|g| Capability::parse(g))
+                    .collect(),
+                consented: provider
+                    .consented(citizen, resolved.installation)
+                    .await?,
+            },
+            provider: provider.clone(),
+        };
+        let mut steps = vec![("start", Vec::new())];
+        steps.extend(demo_answers(track));
+        let mut last = None;
+        for (id, fields) in steps {
+            let action = Action {
+                id: id.to_owned(),
+                payload: None,
+                fields,
+            };
+            last = Some(market.runtime().handle_action(&block, &call, &action).await?);
+        }
+        let text = serde_json::to_string(&last).unwrap_or_default();
+        anyhow::ensure!(
+            text.contains("Dine svar er gemt"),
+            "the demo screening of {citizen} was not kept: {text}"
+        );
+    }
+    // The caseworker of Aarhus decides: overrides the demo citizen's latest suggestion
+    // (mixed) and confirms demo-citizen-2's (personal effort).
+    let caseworker = identity(Role::Caseworker, &format!("caseworker-{code}"), Some(code));
+    let service = Screening::new(market.db().clone());
+    for (citizen, track, reason) in [
+        (
+            crate::demo::CITIZEN,
+            Track::PersonalEffort,
+            "Vi talte sammen i telefonen: du ønsker at komme hurtigt i gang og har brug for hjælp til at vælge retning, så vi starter med faste samtaler hver 14. dag.",
+        ),
+        (
+            "demo-citizen-2",
+            Track::PersonalEffort,
+            "Forslaget passer: vi aftaler faste samtaler og tager hensyn til dit helbred.",
+        ),
+    ] {
+        let seen = service.visitation(&caseworker, citizen).await?;
+        let latest = seen.latest.context("a demo citizen has no screening")?;
+        service
+            .decide(
+                &caseworker,
+                citizen,
+                NewDecision {
+                    screening: latest.id,
+                    track: track.as_str().to_owned(),
+                    reason: reason.to_owned(),
+                },
+            )
+            .await?;
+    }
+    Ok(())
 }

@@ -81,7 +81,7 @@ publish = false
 crate-type = ["cdylib", "rlib"]
 
 [dependencies]
-# Targets contract 1.1. For 1.0: default-features = false, features = ["contract-1-0"].
+# Targets contract 1.2. For 1.1: default-features = false, features = ["contract-1-1"].
 jobunivers-sdk = {{ path = "{sdk}" }}
 serde = {{ version = "1", features = ["derive"] }}
 serde_json = "1"

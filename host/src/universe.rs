@@ -282,13 +282,27 @@ impl Universe {
             ));
         }
         let groups: BTreeSet<&String> = citizen.groups.iter().collect();
-        Ok(self
+        let resolved: Vec<Resolved> = self
             .market
             .resolve_municipality(who, &code)
             .await?
             .into_iter()
             .filter(|r| {
                 r.audience.groups.is_empty() || r.audience.groups.iter().any(|g| groups.contains(g))
+            })
+            .collect();
+        // The caseworker's decision, not a screening's suggestion, is the citizen's
+        // track; asked for only when some installation targets tracks.
+        let track = if resolved.iter().any(|r| !r.audience.tracks.is_empty()) {
+            crate::screening::latest_decision(self.market.db(), &citizen.id).await?
+        } else {
+            None
+        };
+        Ok(resolved
+            .into_iter()
+            .filter(|r| {
+                r.audience.tracks.is_empty()
+                    || track.is_some_and(|t| r.audience.tracks.iter().any(|n| n == t.as_str()))
             })
             .collect())
     }

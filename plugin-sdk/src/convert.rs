@@ -229,7 +229,7 @@ impl<T: Block> wblock::Guest for Exported<T> {
             .map_err(block_error)
     }
 
-    #[cfg(feature = "contract-1-1")]
+    #[cfg(any(feature = "contract-1-1", feature = "contract-1-2"))]
     fn on_event(ctx: wtypes::Context, event: wblock::Event) -> Result<(), wblock::BlockError> {
         let event = match event {
             wblock::Event::Tick => crate::Event::Tick,

@@ -30,15 +30,16 @@
 //!
 //! ## Contract versions
 //!
-//! The cargo feature chooses the contract version the block targets: `contract-1-1`
-//! (the default, adds [`notify`] and [`Block::on_event`]) or `contract-1-0`
+//! The cargo feature chooses the contract version the block targets: `contract-1-2`
+//! (the default, adds [`screening`]), `contract-1-1` (adds `notify` and
+//! [`Block::on_event`]) or `contract-1-0`
 //! (`default-features = false, features = ["contract-1-0"]`). A block keeps running on
 //! every host that supports its major version.
 //!
 //! ## Capabilities
 //!
 //! What a block may do beyond drawing UI is a capability: [`storage`], [`profile`],
-//! [`jobs`], [`activity`], [`escalate`], `notify` (1.1), plus the always-available
+//! [`jobs`], [`activity`], [`escalate`], `notify` (1.1), `screening` (1.2), plus the always-available
 //! configuration ([`Context::config`]) and [`log`]. Request each one in the manifest with
 //! a reason; the municipality grants it and, for personal data, the citizen consents.
 //! A capability that was not requested, granted or consented to returns a
@@ -49,16 +50,25 @@ extern crate self as jobunivers_sdk;
 
 #[cfg(all(
     target_arch = "wasm32",
-    feature = "contract-1-0",
-    feature = "contract-1-1"
+    any(
+        all(feature = "contract-1-0", feature = "contract-1-1"),
+        all(feature = "contract-1-0", feature = "contract-1-2"),
+        all(feature = "contract-1-1", feature = "contract-1-2")
+    )
 ))]
 compile_error!(
-    "jobunivers-sdk: enable exactly one contract feature (contract-1-0 or contract-1-1); \
+    "jobunivers-sdk: enable exactly one contract feature (contract-1-0, contract-1-1 or contract-1-2); \
      build blocks that target different contract versions in separate cargo invocations"
 );
 
-#[cfg(not(any(feature = "contract-1-0", feature = "contract-1-1")))]
-compile_error!("jobunivers-sdk: enable one contract feature: contract-1-0 or contract-1-1");
+#[cfg(not(any(
+    feature = "contract-1-0",
+    feature = "contract-1-1",
+    feature = "contract-1-2"
+)))]
+compile_error!(
+    "jobunivers-sdk: enable one contract feature: contract-1-0, contract-1-1 or contract-1-2"
+);
 
 #[doc(hidden)]
 pub mod bindings;
@@ -72,9 +82,11 @@ pub mod activity;
 pub mod escalate;
 pub mod jobs;
 pub mod log;
-#[cfg(feature = "contract-1-1")]
+#[cfg(any(feature = "contract-1-1", feature = "contract-1-2"))]
 pub mod notify;
 pub mod profile;
+#[cfg(feature = "contract-1-2")]
+pub mod screening;
 pub mod storage;
 pub mod time;
 

@@ -55,8 +55,12 @@ pub enum Capability {
     /// Hand over to the jobcentre (chat, booking).
     Escalate,
     /// Send messages to the citizen's inbox (contract 1.1).
-    #[cfg(feature = "contract-1-1")]
+    #[cfg(any(feature = "contract-1-1", feature = "contract-1-2"))]
     Notify,
+    /// Report screening results and read the citizen's screening status (contract 1.2;
+    /// blocks of category screening only; personal data).
+    #[cfg(feature = "contract-1-2")]
+    Screening,
     /// Profile: desired occupations.
     ProfileOccupations,
     /// Profile: skills.
@@ -85,8 +89,10 @@ impl Capability {
             Self::Jobs => "jobs",
             Self::Activity => "activity",
             Self::Escalate => "escalate",
-            #[cfg(feature = "contract-1-1")]
+            #[cfg(any(feature = "contract-1-1", feature = "contract-1-2"))]
             Self::Notify => "notify",
+            #[cfg(feature = "contract-1-2")]
+            Self::Screening => "screening",
             Self::ProfileOccupations => "profile.occupations",
             Self::ProfileSkills => "profile.skills",
             Self::ProfileEducation => "profile.education",

@@ -73,11 +73,11 @@ fn components_the_host_cannot_trust_or_run_are_refused() {
     let cases = [
         (
             "fixture_future_contract",
-            "targets contract 2.0.0, which this host does not support (supported: 1.0, 1.1)",
+            "targets contract 2.0.0, which this host does not support (supported: 1.0, 1.1, 1.2)",
         ),
         (
             "fixture_newer_minor",
-            "targets contract 1.2.0, newer than this host supports (supported: 1.0, 1.1); upgrade the host",
+            "targets contract 1.3.0, newer than this host supports (supported: 1.0, 1.1, 1.2); upgrade the host",
         ),
         (
             "fixture_undeclared",

@@ -221,3 +221,84 @@ async fn unknown_views_and_actions_are_bad_requests() {
         .unwrap_err();
     assert_eq!(err, CallError::BadRequest("unknown action 'dance'".into()));
 }
+
+#[tokio::test]
+async fn blocks_of_1_0_1_1_and_1_2_run_side_by_side_and_a_1_2_block_reports_a_screening() {
+    let runtime = runtime();
+    let old = load(&runtime, "cv_coach").await;
+    let mid = load(&runtime, "fixture_hello").await;
+    let new = load(&runtime, "screening").await;
+    assert_eq!(
+        [&old, &mid, &new].map(|b| b.contract.to_string()),
+        ["1.0.0", "1.1.0", "1.2.0"]
+    );
+    assert_eq!(new.manifest.raw.category, "screening");
+    assert!(new.imports.iter().any(|i| i == "jobunivers:block/screening@1.2.0"));
+    // The older blocks answer as before.
+    let page = runtime.render(&old, &call("", Locale::Da)).await.unwrap();
+    assert_eq!(page.title.as_deref(), Some("CV-coach"));
+    let page = runtime.render(&mid, &call("", Locale::En)).await.unwrap();
+    assert_eq!(
+        page.elements,
+        vec![Element::Heading {
+            text: "Hello!".into(),
+            level: 1
+        }]
+    );
+    // Events reach 1.1 and 1.2 blocks.
+    runtime
+        .on_event(&new, &call("", Locale::Da), &Event::Tick)
+        .await
+        .unwrap();
+
+    // The screening block through the memory provider: four steps, then the result.
+    let provider = provider();
+    let mut c = call_for(
+        demo::CITIZEN,
+        "",
+        Locale::Da,
+        Permissions::everything(),
+        provider.clone(),
+    );
+    c.ctx.config = new.manifest.default_config.to_string();
+    let page = runtime.render(&new, &c).await.unwrap();
+    assert!(text_of(&page).contains("din første screening"), "{page:?}");
+    let steps: [&[(&str, &str)]; 4] = [
+        &[("soegning", "ikke-startet"), ("maal", "tvivl"), ("cv", "nej")],
+        &[("tryghed", "utryg"), ("udstyr", "nej")],
+        &[("samtaler", "fast"), ("arbejdsform", "sammen")],
+        &[("helbred", "meget"), ("sprog", "ja"), ("ledighed", "over-12")],
+    ];
+    let start = Action {
+        id: "start".into(),
+        payload: None,
+        fields: Vec::new(),
+    };
+    runtime.handle_action(&new, &c, &start).await.unwrap();
+    let mut last = None;
+    for (i, fields) in steps.iter().enumerate() {
+        let action = Action {
+            id: format!("answer/{i}"),
+            payload: None,
+            fields: fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        };
+        last = Some(runtime.handle_action(&new, &c, &action).await.unwrap());
+    }
+    let text = text_of(&last.unwrap());
+    assert!(text.contains("Forslag: Personlig indsats"), "{text}");
+    let kept = provider.snapshot().screenings;
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].1.score, 31);
+    assert_eq!(kept[0].1.answers.len(), 10);
+    assert_eq!(kept[0].0.citizen, demo::CITIZEN);
+    // Without the grant, the block gets a typed refusal and says what is missing.
+    let mut refused = c.clone();
+    refused.permissions = Permissions::default();
+    let page = runtime.render(&new, &refused).await.unwrap();
+    let text = text_of(&page);
+    assert!(!text.contains("Start screening"), "{text}");
+    assert!(text.contains("ikke slået til"), "{text}");
+}

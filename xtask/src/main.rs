@@ -31,6 +31,8 @@ const BLOCK_GROUPS: &[&[&str]] = &[
         "job-feed",
         "job-log",
     ],
+    // Contract 1.2.
+    &["screening"],
 ];
 
 /// A fixture built once per feature, each kept as `<crate>_<feature>.wasm`: the same
@@ -140,7 +142,13 @@ fn demo() -> Result<(), String> {
         c
     })?;
     for name in [
-        "cv_coach", "chatbot", "course", "job_feed", "job_log", "booking",
+        "cv_coach",
+        "chatbot",
+        "course",
+        "job_feed",
+        "job_log",
+        "booking",
+        "screening",
     ] {
         let path = wasm(name).to_string_lossy().into_owned();
         println!("$ jobunivers block check {path}");

@@ -37,6 +37,7 @@ struct State {
     activities: Vec<(Scope, RecordedActivity)>,
     threads: Vec<(Scope, EscalationRequest, Thread)>,
     notifications: Vec<(Scope, Notification)>,
+    screenings: Vec<(Scope, ScreeningReport)>,
     next_id: u64,
 }
 
@@ -65,6 +66,9 @@ pub struct Snapshot {
     pub threads: Vec<(Scope, EscalationRequest, Thread)>,
     /// Messages in citizens' inboxes.
     pub notifications: Vec<(Scope, Notification)>,
+    /// Screening results, oldest first (contract 1.2).
+    #[serde(default)]
+    pub screenings: Vec<(Scope, ScreeningReport)>,
     /// The last id handed out.
     pub next_id: u64,
 }
@@ -150,6 +154,7 @@ impl MemoryProvider {
             state.activities = snapshot.activities;
             state.threads = snapshot.threads;
             state.notifications = snapshot.notifications;
+            state.screenings = snapshot.screenings;
             state.next_id = snapshot.next_id;
         }
         self
@@ -178,6 +183,7 @@ impl MemoryProvider {
             activities: state.activities.clone(),
             threads: state.threads.clone(),
             notifications: state.notifications.clone(),
+            screenings: state.screenings.clone(),
             next_id: state.next_id,
         }
     }
@@ -407,5 +413,51 @@ impl CapabilityProvider for MemoryProvider {
         let id = format!("msg-{}", state.next_id);
         state.notifications.push((scope.clone(), message));
         Ok(id)
+    }
+
+    async fn screening_report(
+        &self,
+        scope: &Scope,
+        report: ScreeningReport,
+    ) -> Result<String, CapError> {
+        let mut state = self.lock();
+        let day = scope.now_ms.div_euclid(86_400_000);
+        let today = state
+            .screenings
+            .iter()
+            .filter(|(s, _)| same_owner(s, scope) && s.now_ms.div_euclid(86_400_000) == day)
+            .count();
+        if today >= crate::screening::MAX_REPORTS_PER_DAY {
+            return Err(CapError::RateLimited(format!(
+                "this block has reported {today} screenings for the citizen today; the limit is {}",
+                crate::screening::MAX_REPORTS_PER_DAY
+            )));
+        }
+        state.next_id += 1;
+        let id = format!("screening-{}", state.next_id);
+        state.screenings.push((scope.clone(), report));
+        Ok(id)
+    }
+
+    /// The last result of the citizen in the municipality; no caseworker decides here,
+    /// and the municipality's interval is the default one.
+    async fn screening_status(&self, scope: &Scope) -> Result<ScreeningStatus, CapError> {
+        let state = self.lock();
+        let last = state
+            .screenings
+            .iter()
+            .filter(|(s, _)| s.citizen == scope.citizen && s.municipality == scope.municipality)
+            .max_by_key(|(s, _)| s.now_ms);
+        Ok(match last {
+            None => ScreeningStatus::default(),
+            Some((s, r)) => ScreeningStatus {
+                last_ms: Some(s.now_ms),
+                last_suggested: Some(r.suggested),
+                next_due_ms: Some(
+                    s.now_ms + crate::screening::DEFAULT_RESCREEN_DAYS * 86_400_000,
+                ),
+                decision: None,
+            },
+        })
     }
 }

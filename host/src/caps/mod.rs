@@ -28,6 +28,8 @@ pub enum Capability {
     Escalate,
     /// Messages to the citizen's inbox (contract 1.1).
     Notify,
+    /// Screening results and status (contract 1.2; blocks of category screening).
+    Screening,
     /// A group of profile fields.
     Profile(ProfileField),
 }
@@ -73,6 +75,7 @@ impl Capability {
             Self::Activity,
             Self::Escalate,
             Self::Notify,
+            Self::Screening,
         ]
         .into_iter()
         .chain(ProfileField::ALL.into_iter().map(Self::Profile))
@@ -86,6 +89,7 @@ impl Capability {
             Self::Activity => "activity",
             Self::Escalate => "escalate",
             Self::Notify => "notify",
+            Self::Screening => "screening",
             Self::Profile(ProfileField::Occupations) => "profile.occupations",
             Self::Profile(ProfileField::Skills) => "profile.skills",
             Self::Profile(ProfileField::Education) => "profile.education",
@@ -105,13 +109,14 @@ impl Capability {
     pub fn since_minor(self) -> u64 {
         match self {
             Self::Notify => 1,
+            Self::Screening => 2,
             _ => 0,
         }
     }
 
     /// Whether it touches the citizen's personal data, so the citizen must consent.
     pub fn personal_data(self) -> bool {
-        matches!(self, Self::Profile(_))
+        matches!(self, Self::Profile(_) | Self::Screening)
     }
 
     /// The contract interface whose import means the block uses this capability.
@@ -122,6 +127,7 @@ impl Capability {
             Self::Activity => "activity",
             Self::Escalate => "escalate",
             Self::Notify => "notify",
+            Self::Screening => "screening",
             Self::Profile(_) => "profile",
         }
     }
@@ -233,6 +239,15 @@ pub trait CapabilityProvider: Send + Sync {
     async fn escalate_cancel(&self, scope: &Scope, id: &str) -> Result<(), CapError>;
     /// Put a message in the citizen's inbox.
     async fn notify(&self, scope: &Scope, message: Notification) -> Result<String, CapError>;
+    /// Keep a screening result for the citizen (already checked by
+    /// [`ScreeningReport::check`]); its id.
+    async fn screening_report(
+        &self,
+        scope: &Scope,
+        report: ScreeningReport,
+    ) -> Result<String, CapError>;
+    /// The citizen's screening status: last result, next due, the caseworker's decision.
+    async fn screening_status(&self, scope: &Scope) -> Result<ScreeningStatus, CapError>;
     /// A block's log line.
     fn log(&self, scope: &Scope, level: LogLevel, message: &str) {
         match level {

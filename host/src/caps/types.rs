@@ -228,3 +228,197 @@ pub struct Notification {
     /// View of the block to link to.
     pub view: Option<String>,
 }
+
+/// The kind of effort a screening suggests and a caseworker decides: selvbetjening,
+/// blandet or personlig indsats.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Track {
+    /// Selvbetjening: the citizen manages with the digital offers.
+    SelfService,
+    /// Blandet: digital offers with personal conversations as needed.
+    Mixed,
+    /// Personlig indsats: a personal effort with the jobcentre.
+    PersonalEffort,
+}
+
+impl Track {
+    /// Every track, from the least to the most support.
+    pub const ALL: [Track; 3] = [Self::SelfService, Self::Mixed, Self::PersonalEffort];
+
+    /// The name in the contract, the API and the database, e.g. `personal-effort`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SelfService => "self-service",
+            Self::Mixed => "mixed",
+            Self::PersonalEffort => "personal-effort",
+        }
+    }
+
+    /// Parse a name as [`Track::as_str`] writes it.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+
+    /// The names of every track, for messages: "self-service, mixed, personal-effort".
+    pub fn names() -> String {
+        Self::ALL.map(Self::as_str).join(", ")
+    }
+
+    /// The Danish name, e.g. "Personlig indsats".
+    pub fn danish(self) -> &'static str {
+        match self {
+            Self::SelfService => "Selvbetjening",
+            Self::Mixed => "Blandet",
+            Self::PersonalEffort => "Personlig indsats",
+        }
+    }
+}
+
+impl std::fmt::Display for Track {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One answer behind a screening result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ScreeningAnswer {
+    /// The question's id in the block's configuration.
+    pub question_id: String,
+    /// The question as the citizen read it.
+    #[schema(value_type = Object)]
+    pub question: crate::runtime::model::Localized,
+    /// The answer as the citizen chose it.
+    #[schema(value_type = Object)]
+    pub answer: crate::runtime::model::Localized,
+    /// The answer's value in the configuration.
+    pub value: String,
+    /// What this answer added to the score.
+    pub contribution: i32,
+}
+
+/// A screening result a block reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScreeningReport {
+    /// The track the answers point to.
+    pub suggested: Track,
+    /// The score the suggestion was read from.
+    pub score: i32,
+    /// Why, in plain words.
+    pub reasons: Vec<crate::runtime::model::Localized>,
+    /// The answers behind it.
+    pub answers: Vec<ScreeningAnswer>,
+}
+
+/// Most reasons one result may give.
+pub const MAX_SCREENING_REASONS: usize = 50;
+/// Most answers one result may hold.
+pub const MAX_SCREENING_ANSWERS: usize = 100;
+/// Longest text (in characters) in a result.
+pub const MAX_SCREENING_TEXT: usize = 2_000;
+
+impl ScreeningReport {
+    /// Whether the result can be kept: at least one reason and one answer, within the
+    /// limits, every text in both languages and without NUL, question ids unique.
+    pub fn check(&self) -> Result<(), crate::caps::CapError> {
+        use crate::caps::CapError::Invalid;
+        if self.reasons.is_empty() {
+            return Err(Invalid("a screening result needs at least one reason".into()));
+        }
+        if self.answers.is_empty() {
+            return Err(Invalid("a screening result needs at least one answer".into()));
+        }
+        if self.reasons.len() > MAX_SCREENING_REASONS {
+            return Err(Invalid(format!(
+                "a screening result may give at most {MAX_SCREENING_REASONS} reasons, not {}",
+                self.reasons.len()
+            )));
+        }
+        if self.answers.len() > MAX_SCREENING_ANSWERS {
+            return Err(Invalid(format!(
+                "a screening result may hold at most {MAX_SCREENING_ANSWERS} answers, not {}",
+                self.answers.len()
+            )));
+        }
+        let text = |what: &str, s: &str, required: bool| {
+            if required && s.trim().is_empty() {
+                return Err(Invalid(format!("{what} is empty")));
+            }
+            if s.contains('\0') {
+                return Err(Invalid(format!("{what} contains a NUL character")));
+            }
+            if s.chars().count() > MAX_SCREENING_TEXT {
+                return Err(Invalid(format!(
+                    "{what} is longer than {MAX_SCREENING_TEXT} characters"
+                )));
+            }
+            Ok(())
+        };
+        for (i, r) in self.reasons.iter().enumerate() {
+            text(&format!("reason {} in Danish", i + 1), &r.da, true)?;
+            text(&format!("reason {} in English", i + 1), &r.en, true)?;
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        for a in &self.answers {
+            text("a question id", &a.question_id, true)?;
+            if a.question_id.len() > 100 {
+                return Err(Invalid(format!(
+                    "the question id '{}…' is longer than 100 bytes",
+                    a.question_id.chars().take(20).collect::<String>()
+                )));
+            }
+            if !ids.insert(a.question_id.as_str()) {
+                return Err(Invalid(format!(
+                    "the question '{}' is answered twice",
+                    a.question_id
+                )));
+            }
+            let q = &a.question_id;
+            text(&format!("the text of question '{q}' in Danish"), &a.question.da, true)?;
+            text(&format!("the text of question '{q}' in English"), &a.question.en, true)?;
+            text(&format!("the answer to '{q}' in Danish"), &a.answer.da, true)?;
+            text(&format!("the answer to '{q}' in English"), &a.answer.en, true)?;
+            text(&format!("the value of the answer to '{q}'"), &a.value, false)?;
+        }
+        Ok(())
+    }
+}
+
+/// A caseworker's decision on a screening, as the block sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackDecision {
+    /// The track decided.
+    pub track: Track,
+    /// The caseworker's reason.
+    pub reason: String,
+    /// When (Unix ms).
+    pub decided_ms: i64,
+    /// Whether it differs from the suggestion.
+    pub overrides: bool,
+}
+
+/// Where a citizen stands with screening.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScreeningStatus {
+    /// When the last result was reported (Unix ms).
+    pub last_ms: Option<i64>,
+    /// The track it suggested.
+    pub last_suggested: Option<Track>,
+    /// When the citizen is invited to screen again (Unix ms); `None` if never screened.
+    pub next_due_ms: Option<i64>,
+    /// The caseworker's current decision.
+    pub decision: Option<TrackDecision>,
+}

@@ -18,12 +18,17 @@ use crate::runtime::model::RawManifest;
 use crate::runtime::{validate, SUPPORTED_CONTRACTS};
 
 /// Which citizens see an installation: everyone in the municipality (no groups), or
-/// the citizens in any of the named groups.
+/// the citizens in any of the named groups; and, when tracks are named, only citizens
+/// whose caseworker-decided track is one of them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Audience {
     /// Group names; empty means every citizen of the municipality.
     #[serde(default)]
     pub groups: Vec<String>,
+    /// Tracks (`self-service`, `mixed`, `personal-effort`); empty means every citizen.
+    /// A citizen without a caseworker's decision sees only installations without tracks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tracks: Vec<String>,
 }
 
 /// The legal basis of an installation's grants of personal data (GDPR art. 6).
@@ -254,6 +259,18 @@ fn check_audience(a: &Audience) -> Result<()> {
                 format!("the group '{g}' must be lowercase letters, digits and dashes"),
             )
             .at(format!("/audience/groups/{i}")));
+        }
+    }
+    for (i, t) in a.tracks.iter().enumerate() {
+        if crate::caps::Track::parse(t).is_none() {
+            return Err(Problem::invalid(
+                "invalid-audience",
+                format!(
+                    "'{t}' is not a track; use one of: {}",
+                    crate::caps::Track::names()
+                ),
+            )
+            .at(format!("/audience/tracks/{i}")));
         }
     }
     Ok(())

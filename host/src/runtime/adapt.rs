@@ -2,12 +2,12 @@
 //!
 //! The contract versions share their types structurally, so the adapter is written once
 //! as a macro and instantiated per version module; what a newer version adds (1.1's
-//! `notify` and `on-event`) is adapted beside it. Adding contract 1.2 means one more
-//! `bindgen!` module, one more `adapt!` line and the new parts.
+//! `notify` and `on-event`, 1.2's `screening`) is adapted beside it. Adding a contract
+//! version means one more `bindgen!` module, one more `adapt!` line and the new parts.
 
 use crate::caps::{self, CapError, LogLevel};
 
-use super::bindings::{v1_0, v1_1};
+use super::bindings::{v1_0, v1_1, v1_2};
 use super::model::{self, Element, FlatElement};
 use super::state::HostState;
 
@@ -355,6 +355,7 @@ macro_rules! adapt {
 
 adapt!(adapt_v1_0 => v1_0);
 adapt!(adapt_v1_1 => v1_1);
+adapt!(adapt_v1_2 => v1_2);
 
 // What 1.1 adds.
 
@@ -378,5 +379,100 @@ pub(crate) fn event_v1_1(e: &model::Event) -> v1_1::exports::jobunivers::block::
         model::Event::Tick => E::Tick,
         model::Event::NewJobPostings { ids } => E::NewJobPostings(ids.clone()),
         model::Event::ProfileChanged => E::ProfileChanged,
+    }
+}
+
+// What 1.2 adds: 1.1's additions again (the contract keeps them), and `screening`.
+
+impl v1_2::jobunivers::block::notify::Host for HostState {
+    async fn send(
+        &mut self,
+        n: v1_2::jobunivers::block::notify::Notification,
+    ) -> wasmtime::Result<Result<String, v1_2::jobunivers::block::types::CapabilityError>> {
+        let n = caps::Notification {
+            title: n.title,
+            body: n.body,
+            view: n.view,
+        };
+        self.notify(n).await.map(|r| r.map_err(Into::into))
+    }
+}
+
+pub(crate) fn event_v1_2(e: &model::Event) -> v1_2::exports::jobunivers::block::block::Event {
+    use v1_2::exports::jobunivers::block::block::Event as E;
+    match e {
+        model::Event::Tick => E::Tick,
+        model::Event::NewJobPostings { ids } => E::NewJobPostings(ids.clone()),
+        model::Event::ProfileChanged => E::ProfileChanged,
+    }
+}
+
+mod screening_v1_2 {
+    use super::*;
+    use v1_2::jobunivers::block::screening as s;
+    use v1_2::jobunivers::block::types::{CapabilityError, Localized};
+
+    fn track_in(t: s::Track) -> caps::Track {
+        match t {
+            s::Track::SelfService => caps::Track::SelfService,
+            s::Track::Mixed => caps::Track::Mixed,
+            s::Track::PersonalEffort => caps::Track::PersonalEffort,
+        }
+    }
+
+    fn track_out(t: caps::Track) -> s::Track {
+        match t {
+            caps::Track::SelfService => s::Track::SelfService,
+            caps::Track::Mixed => s::Track::Mixed,
+            caps::Track::PersonalEffort => s::Track::PersonalEffort,
+        }
+    }
+
+    fn text(l: Localized) -> model::Localized {
+        model::Localized { da: l.da, en: l.en }
+    }
+
+    impl s::Host for HostState {
+        async fn report(
+            &mut self,
+            r: s::ScreeningResult,
+        ) -> wasmtime::Result<Result<String, CapabilityError>> {
+            let report = caps::ScreeningReport {
+                suggested: track_in(r.suggested),
+                score: r.score,
+                reasons: r.reasons.into_iter().map(text).collect(),
+                answers: r
+                    .answers
+                    .into_iter()
+                    .map(|a| caps::ScreeningAnswer {
+                        question_id: a.question_id,
+                        question: text(a.question),
+                        answer: text(a.answer),
+                        value: a.value,
+                        contribution: a.contribution,
+                    })
+                    .collect(),
+            };
+            self.screening_report(report)
+                .await
+                .map(|r| r.map_err(Into::into))
+        }
+
+        async fn status(&mut self) -> wasmtime::Result<Result<s::ScreeningStatus, CapabilityError>> {
+            self.screening_status().await.map(|r| {
+                r.map(|st| s::ScreeningStatus {
+                    last_ms: st.last_ms,
+                    last_suggested: st.last_suggested.map(track_out),
+                    next_due_ms: st.next_due_ms,
+                    decision: st.decision.map(|d| s::Decision {
+                        track: track_out(d.track),
+                        reason: d.reason,
+                        decided_ms: d.decided_ms,
+                        overrides: d.overrides,
+                    }),
+                })
+                .map_err(Into::into)
+            })
+        }
     }
 }

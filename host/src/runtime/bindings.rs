@@ -24,3 +24,14 @@ pub mod v1_1 {
         exports: { default: async },
     });
 }
+
+/// Contract 1.2.0.
+#[allow(missing_docs, unsafe_code)]
+pub mod v1_2 {
+    wasmtime::component::bindgen!({
+        path: "../plugin-sdk/wit/1.2.0",
+        world: "jobunivers:block/building-block@1.2.0",
+        imports: { default: async | trappable },
+        exports: { default: async },
+    });
+}

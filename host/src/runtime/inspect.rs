@@ -123,7 +123,7 @@ pub(crate) fn shape(engine: &Engine, component: &Component) -> Result<Shape, Loa
     })
 }
 
-/// "1.0, 1.1"
+/// "1.0, 1.1, 1.2"
 pub(crate) fn supported_list() -> String {
     SUPPORTED_CONTRACTS
         .iter()

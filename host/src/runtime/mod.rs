@@ -36,7 +36,7 @@ pub use state::{HostLimit, HostState, Permissions};
 pub use validate::Manifest;
 
 /// The contract versions this host runs, as (major, minor).
-pub const SUPPORTED_CONTRACTS: &[(u64, u64)] = &[(1, 0), (1, 1)];
+pub const SUPPORTED_CONTRACTS: &[(u64, u64)] = &[(1, 0), (1, 1), (1, 2)];
 
 /// Limits and settings of the runtime.
 #[derive(Debug, Clone)]
@@ -95,6 +95,12 @@ macro_rules! with_instance {
                 use adapt::adapt_v1_1 as $adapt;
                 $body
             }
+            Pre::V1_2(p) => {
+                let instance = p.instantiate_async(&mut *$store).await?;
+                let $guest = instance.jobunivers_block_block();
+                use adapt::adapt_v1_2 as $adapt;
+                $body
+            }
         }
     };
 }
@@ -102,6 +108,7 @@ macro_rules! with_instance {
 enum Pre {
     V1_0(bindings::v1_0::BuildingBlockPre<HostState>),
     V1_1(bindings::v1_1::BuildingBlockPre<HostState>),
+    V1_2(bindings::v1_2::BuildingBlockPre<HostState>),
 }
 
 /// A block version ready to run: checked, compiled and pre-instantiated.
@@ -152,6 +159,7 @@ pub struct Runtime {
     engine: Engine,
     linker_v1_0: Linker<HostState>,
     linker_v1_1: Linker<HostState>,
+    linker_v1_2: Linker<HostState>,
     config: RuntimeConfig,
     cache: Option<ArtifactCache>,
     /// One permit per instance slot of the pool: a call waits for a slot instead of
@@ -180,6 +188,9 @@ impl Runtime {
         let mut linker_v1_1 = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker_v1_1)?;
         bindings::v1_1::BuildingBlock::add_to_linker::<_, HasSelf>(&mut linker_v1_1, |s| s)?;
+        let mut linker_v1_2 = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker_v1_2)?;
+        bindings::v1_2::BuildingBlock::add_to_linker::<_, HasSelf>(&mut linker_v1_2, |s| s)?;
         let cache = match &config.cache_dir {
             Some(dir) => Some(ArtifactCache::new(dir, &engine)?),
             None => None,
@@ -190,6 +201,7 @@ impl Runtime {
             engine,
             linker_v1_0,
             linker_v1_1,
+            linker_v1_2,
             config,
             cache,
             slots,
@@ -279,9 +291,17 @@ impl Runtime {
                 )
                 .map_err(prepare)?,
             ),
-            _ => Pre::V1_1(
+            1 => Pre::V1_1(
                 bindings::v1_1::BuildingBlockPre::new(
                     self.linker_v1_1
+                        .instantiate_pre(&component)
+                        .map_err(prepare)?,
+                )
+                .map_err(prepare)?,
+            ),
+            _ => Pre::V1_2(
+                bindings::v1_2::BuildingBlockPre::new(
+                    self.linker_v1_2
                         .instantiate_pre(&component)
                         .map_err(prepare)?,
                 )
@@ -586,6 +606,18 @@ impl Runtime {
                         )
                         .await?;
                     Ok(r.map_err(adapt::adapt_v1_1::block_error))
+                }
+                Pre::V1_2(p) => {
+                    let b = p.instantiate_async(&mut *store).await?;
+                    let r = b
+                        .jobunivers_block_block()
+                        .call_on_event(
+                            &mut *store,
+                            &adapt::adapt_v1_2::context(ctx),
+                            &adapt::event_v1_2(event),
+                        )
+                        .await?;
+                    Ok(r.map_err(adapt::adapt_v1_2::block_error))
                 }
             })
             .await?;

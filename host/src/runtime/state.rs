@@ -385,6 +385,28 @@ impl HostState {
         }
         Ok(self.provider.notify(&self.scope, n).await)
     }
+
+    pub(crate) async fn screening_report(
+        &mut self,
+        report: ScreeningReport,
+    ) -> wasmtime::Result<Result<String, CapError>> {
+        if let Err(e) = self.gate(Capability::Screening)? {
+            return Ok(Err(e));
+        }
+        if let Err(e) = report.check() {
+            return Ok(Err(e));
+        }
+        Ok(self.provider.screening_report(&self.scope, report).await)
+    }
+
+    pub(crate) async fn screening_status(
+        &mut self,
+    ) -> wasmtime::Result<Result<ScreeningStatus, CapError>> {
+        if let Err(e) = self.gate(Capability::Screening)? {
+            return Ok(Err(e));
+        }
+        Ok(self.provider.screening_status(&self.scope).await)
+    }
 }
 
 impl WasiView for HostState {

@@ -113,6 +113,12 @@ pub fn manifest(raw: RawManifest, minor: u64) -> Result<Manifest, String> {
         if !requested.insert(cap) {
             return Err(format!("the capability '{}' is requested twice", c.name));
         }
+        if cap == Capability::Screening && raw.category != "screening" {
+            return Err(format!(
+                "the capability 'screening' is only for blocks of category 'screening', not '{}'",
+                raw.category
+            ));
+        }
     }
     let config_schema: serde_json::Value = serde_json::from_str(&raw.config_schema)
         .map_err(|e| format!("the configuration schema is not valid JSON: {e}"))?;

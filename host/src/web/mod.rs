@@ -7,6 +7,7 @@ mod api;
 mod dialogue;
 mod extract;
 mod me;
+mod screening;
 mod universe;
 
 use std::net::SocketAddr;
@@ -70,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", universe::routes())
         .nest("/api/v1", me::routes())
         .nest("/api/v1", dialogue::routes())
+        .nest("/api/v1", screening::routes())
         .split_for_parts();
     let openapi = Arc::new(openapi);
     Router::new()

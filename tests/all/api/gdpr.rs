@@ -13,10 +13,11 @@ use sqlx::Row;
 use super::{install, publish_component, spawn_apps, TestApp};
 use jobunivers_host::caps::db::LegalBasis;
 use jobunivers_host::caps::{
-    Capability, CapabilityProvider, EscalationRequest, Notification, Scope,
+    Capability, CapabilityProvider, EscalationRequest, Notification, Scope, ScreeningAnswer,
+    ScreeningReport, Track,
 };
 use jobunivers_host::citizen::CITIZEN_TABLES;
-use jobunivers_host::runtime::model::{ChatMessage, ChatRole};
+use jobunivers_host::runtime::model::{ChatMessage, ChatRole, Localized};
 
 /// The widget 1.1.0 (stores a visit counter, records an activity per render) installed
 /// in 0101; its installation id.
@@ -123,6 +124,52 @@ async fn populate(app: &TestApp, installation: i64, id: &str, token: &str, secre
     .await
     .unwrap();
     p.notify(&s, message("New job")).await.unwrap();
+    // A screening result, and a caseworker's decision on it.
+    let screening = p
+        .screening_report(
+            &s,
+            ScreeningReport {
+                suggested: Track::Mixed,
+                score: 6,
+                reasons: vec![Localized {
+                    da: format!("Grund for {id}"),
+                    en: format!("Reason for {id}"),
+                }],
+                answers: vec![ScreeningAnswer {
+                    question_id: "samtaler".into(),
+                    question: Localized {
+                        da: "Samtaler?".into(),
+                        en: "Conversations?".into(),
+                    },
+                    answer: Localized {
+                        da: "Faste".into(),
+                        en: "Regular".into(),
+                    },
+                    value: "fast".into(),
+                    contribution: 6,
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    let caseworker = jobunivers_host::auth::Identity {
+        subject: "gdpr-caseworker".into(),
+        role: jobunivers_host::auth::Role::Caseworker,
+        tenant: Some("0101".into()),
+        scopes: None,
+    };
+    jobunivers_host::screening::Screening::new(app.server.market.db().clone())
+        .decide(
+            &caseworker,
+            id,
+            jobunivers_host::screening::NewDecision {
+                screening: screening.trim_start_matches("screening-").parse().unwrap(),
+                track: "mixed".into(),
+                reason: format!("Decided for {id}"),
+            },
+        )
+        .await
+        .unwrap();
 }
 
 /// How many rows about `citizen` each table of the schema holds, each counted by its
@@ -143,6 +190,8 @@ async fn rows_about(app: &TestApp, citizen: &str) -> BTreeMap<&'static str, i64>
         ("notifications", "SELECT COUNT(*) AS n FROM notifications WHERE citizen_id = $1"),
         ("consents", "SELECT COUNT(*) AS n FROM consents WHERE citizen_id = $1"),
         ("data_access_log", "SELECT COUNT(*) AS n FROM data_access_log WHERE citizen_id = $1"),
+        ("screenings", "SELECT COUNT(*) AS n FROM screenings WHERE citizen_id = $1"),
+        ("track_decisions", "SELECT COUNT(*) AS n FROM track_decisions WHERE citizen_id = $1"),
     ];
     let pool = app.server.market.db().pool();
     let mut out = BTreeMap::new();
@@ -185,6 +234,7 @@ const NO_CITIZEN_DATA: &[&str] = &[
     "admin_notices",
     "job_postings",
     "esco_concepts",
+    "screening_settings",
 ];
 
 /// Every table of the schema (without the migrations' own), with its columns.
@@ -316,9 +366,20 @@ async fn the_export_holds_what_was_written_and_nothing_of_others() {
             ),
             (json!("profile.cv"), json!("consent"), json!("acme.widget"))
         );
+        // The block's profile read, and the caseworker's read deciding the track.
         let log = export["access_log"].as_array().unwrap();
-        assert_eq!(log.len(), 1);
-        assert_eq!(log[0]["actor"], "block:acme.widget@1.1.0");
+        assert_eq!(log.len(), 2, "{export:#}");
+        assert!(log
+            .iter()
+            .any(|e| e["actor"] == "block:acme.widget@1.1.0" && e["what"] == "profile"));
+        assert!(log.iter().any(|e| e["actor"]
+            == "caseworker:gdpr-caseworker@0101"
+            && e["why"] == "caseworker decides the track"));
+        let screening = &export["screening"];
+        assert_eq!(screening["screenings"].as_array().unwrap().len(), 1);
+        assert_eq!(screening["screenings"][0]["reasons"][0]["da"], "Grund for gdpr-anna-41");
+        assert_eq!(screening["decisions"][0]["reason"], "Decided for gdpr-anna-41");
+        assert_eq!(screening["decisions"][0]["overrides"], false);
         // Nothing of Bo's.
         let text = export.to_string();
         assert!(!text.contains("gdpr-bo-93"), "{backend}: {text}");

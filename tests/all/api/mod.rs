@@ -6,6 +6,7 @@ mod gdpr;
 mod journey;
 mod publish;
 mod resolution;
+mod screening;
 mod tenancy;
 mod universe;
 
