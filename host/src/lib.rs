@@ -14,6 +14,7 @@ pub mod demo;
 pub mod dialogue;
 pub mod import;
 pub mod market;
+pub mod monitor;
 pub mod package;
 pub mod problem;
 pub mod runtime;

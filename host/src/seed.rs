@@ -70,6 +70,12 @@ pub fn dev_users() -> Vec<DevUser> {
             description: format!("Borger i kommune {code} / citizen"),
         });
     }
+    users.push(DevUser {
+        user: crate::monitor::DEMO_MONITORED_CITIZEN.into(),
+        role: Role::Citizen,
+        tenant: Some(crate::demo::MUNICIPALITY.into()),
+        description: "Borger, som en overvågningsregel er slået til for / citizen a monitoring rule fired for".into(),
+    });
     users
 }
 

@@ -67,6 +67,9 @@ pub struct ServerConfig {
     pub jwt_audience: String,
     /// Where the example blocks' components are (for the demo).
     pub blocks_dir: Option<PathBuf>,
+    /// How often the availability monitoring rules are evaluated (also once at start);
+    /// `None` turns the schedule off (evaluation after each activity stays).
+    pub monitor_interval: Option<std::time::Duration>,
 }
 
 impl ServerConfig {
@@ -83,6 +86,7 @@ impl ServerConfig {
             jwt_issuer: "jobunivers".into(),
             jwt_audience: "jobunivers-api".into(),
             blocks_dir: None,
+            monitor_interval: Some(std::time::Duration::from_secs(15 * 60)),
         }
     }
 }
@@ -99,6 +103,7 @@ pub struct RunningServer {
     /// The citizens' universe (and its capability provider).
     pub universe: Arc<Universe>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    monitor: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl RunningServer {
@@ -111,6 +116,9 @@ impl RunningServer {
     /// Stop serving.
     pub fn stop(&self) {
         self.task.abort();
+        if let Some(m) = &self.monitor {
+            m.abort();
+        }
     }
 }
 
@@ -155,6 +163,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         None => Db::open_data_dir(&config.data_dir).await?,
     };
     db.migrate().await?;
+    crate::monitor::ensure_default_rules(&db).await?;
     let runtime = Runtime::new(RuntimeConfig {
         cache_dir: Some(config.data_dir.join("artifacts")),
         ..RuntimeConfig::default()
@@ -181,7 +190,11 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         crate::seed::demo(&market, config.blocks_dir.as_deref()).await?;
         provider.seed_demo().await?;
         crate::import::seed_demo_concepts(market.db()).await?;
+        crate::monitor::seed_demo(&provider).await?;
     }
+    let monitor = config
+        .monitor_interval
+        .map(|every| tokio::spawn(crate::monitor::schedule(provider.clone(), every)));
     let universe = Arc::new(Universe::new(market.clone(), provider));
     let listener = TcpListener::bind(config.addr)
         .await
@@ -201,5 +214,6 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         auth,
         universe,
         task,
+        monitor,
     })
 }

@@ -151,6 +151,12 @@ impl DbProvider {
         &self.db
     }
 
+    /// Publish a notification the host itself committed (a monitoring nudge, a prior
+    /// notice) to the open inbox pages, as [`Self::notify`] does for blocks.
+    pub fn publish(&self, citizen: String, notification: serde_json::Value) {
+        let _ = self.notifications.send((citizen, notification));
+    }
+
     /// Register a citizen, or move them to another municipality and replace their groups.
     /// The municipality must exist.
     pub async fn upsert_citizen(
@@ -731,6 +737,7 @@ impl CapabilityProvider for DbProvider {
         .await
         .and_then(|r| r.try_get("id"))
         .map_err(|e| unavailable("the activity log", e))?;
+        crate::monitor::after_activity(self, &scope.citizen, scope.now_ms).await;
         Ok(format!("act-{id}"))
     }
 

@@ -125,6 +125,40 @@ async fn populate(app: &TestApp, installation: i64, id: &str, token: &str, secre
     p.notify(&s, message("New job")).await.unwrap();
 }
 
+/// Give a citizen rows in the monitoring tables: rules fired for them (evaluated 60
+/// days on), an exemption and a prior notice from their caseworker. Their visits come
+/// from the universe pages [`populate`] fetched.
+async fn populate_monitoring(app: &TestApp, id: &str) {
+    let fired = jobunivers_host::monitor::evaluate_citizen(
+        app.server.universe.provider(),
+        id,
+        now() + 60 * jobunivers_host::monitor::DAY_MS,
+    )
+    .await
+    .unwrap()
+    .fired;
+    assert!(fired > 0, "{}", app.backend);
+    let caseworker = app.login("caseworker", Some("0101")).await;
+    let rules = app
+        .get("/api/v1/municipalities/0101/monitoring/rules", &caseworker)
+        .await
+        .expect(200);
+    app.post(
+        &format!("/api/v1/caseworker/citizens/{id}/exemptions"),
+        &caseworker,
+        json!({ "rule": rules[0]["id"], "reason": "Kursus", "until_ms": now() + 86_400_000 }),
+    )
+    .await
+    .expect(201);
+    app.post(
+        &format!("/api/v1/caseworker/citizens/{id}/prior-notices"),
+        &caseworker,
+        json!({ "text": format!("Forhåndsorientering til {id}") }),
+    )
+    .await
+    .expect(201);
+}
+
 /// How many rows about `citizen` each table of the schema holds, each counted by its
 /// own query (not by the erasure's list, which this checks): by the citizen column, or
 /// through the parent for tables without one.
@@ -143,6 +177,10 @@ async fn rows_about(app: &TestApp, citizen: &str) -> BTreeMap<&'static str, i64>
         ("notifications", "SELECT COUNT(*) AS n FROM notifications WHERE citizen_id = $1"),
         ("consents", "SELECT COUNT(*) AS n FROM consents WHERE citizen_id = $1"),
         ("data_access_log", "SELECT COUNT(*) AS n FROM data_access_log WHERE citizen_id = $1"),
+        ("monitor_visits", "SELECT COUNT(*) AS n FROM monitor_visits WHERE citizen_id = $1"),
+        ("monitor_firings", "SELECT COUNT(*) AS n FROM monitor_firings WHERE citizen_id = $1"),
+        ("monitor_exemptions", "SELECT COUNT(*) AS n FROM monitor_exemptions WHERE citizen_id = $1"),
+        ("prior_notices", "SELECT COUNT(*) AS n FROM prior_notices WHERE citizen_id = $1"),
     ];
     let pool = app.server.market.db().pool();
     let mut out = BTreeMap::new();
@@ -185,6 +223,8 @@ const NO_CITIZEN_DATA: &[&str] = &[
     "admin_notices",
     "job_postings",
     "esco_concepts",
+    "monitoring_rules",
+    "monitoring_defaults",
 ];
 
 /// Every table of the schema (without the migrations' own), with its columns.
@@ -382,6 +422,8 @@ async fn erasure_leaves_nothing_in_any_table_and_others_untouched() {
         let bo = citizen(&app, "gdpr-bo-93", "0101").await;
         populate(&app, widget, "gdpr-anna-41", &anna, "anna-secret-value").await;
         populate(&app, widget, "gdpr-bo-93", &bo, "bo-secret-value").await;
+        populate_monitoring(&app, "gdpr-anna-41").await;
+        populate_monitoring(&app, "gdpr-bo-93").await;
         let before = rows_about(&app, "gdpr-anna-41").await;
         assert!(
             before.values().all(|n| *n > 0),
