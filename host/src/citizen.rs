@@ -79,6 +79,22 @@ pub const CITIZEN_TABLES: &[CitizenTable] = &[
         rows: "citizen_id = $1",
     },
     CitizenTable {
+        name: "prior_notices",
+        rows: "citizen_id = $1",
+    },
+    CitizenTable {
+        name: "monitor_firings",
+        rows: "citizen_id = $1",
+    },
+    CitizenTable {
+        name: "monitor_exemptions",
+        rows: "citizen_id = $1",
+    },
+    CitizenTable {
+        name: "monitor_visits",
+        rows: "citizen_id = $1",
+    },
+    CitizenTable {
         name: "profiles",
         rows: "citizen_id = $1",
     },
@@ -295,6 +311,8 @@ pub struct Export {
     pub access_log: Vec<AccessEntry>,
     /// Screening results and caseworkers' decisions on them, oldest first.
     pub screening: crate::screening::ScreeningExport,
+    /// Availability monitoring: visits, firings and flags, exemptions, prior notices.
+    pub monitoring: crate::monitor::citizen::MonitoringExport,
 }
 
 /// The citizens' side of the platform; cheap to create per request.
@@ -395,7 +413,10 @@ async fn profile_of(conn: &mut AnyConnection, citizen: &str) -> Result<Option<Pr
     .transpose()
 }
 
-async fn activities_of(conn: &mut AnyConnection, citizen: &str) -> Result<Vec<ActivityRecord>> {
+pub(crate) async fn activities_of(
+    conn: &mut AnyConnection,
+    citizen: &str,
+) -> Result<Vec<ActivityRecord>> {
     let rows = sqlx::query(
         "SELECT id, installation_id, block_id, municipality_code, kind, summary, details, occurred_ms, recorded_ms \
          FROM activities WHERE citizen_id = $1 ORDER BY occurred_ms, id",
@@ -475,7 +496,10 @@ async fn threads_of(conn: &mut AnyConnection, citizen: &str) -> Result<Vec<Threa
     Ok(threads)
 }
 
-async fn consents_of(conn: &mut AnyConnection, citizen: &str) -> Result<Vec<ConsentRecord>> {
+pub(crate) async fn consents_of(
+    conn: &mut AnyConnection,
+    citizen: &str,
+) -> Result<Vec<ConsentRecord>> {
     let rows = sqlx::query(
         "SELECT c.installation_id, b.block_id, c.capability, c.legal_basis, c.granted_ms, c.withdrawn_ms \
          FROM consents c LEFT JOIN installations i ON i.id = c.installation_id LEFT JOIN blocks b ON b.id = i.block_ref \
@@ -637,6 +661,7 @@ impl Citizens {
             storage: storage_of(&mut tx, id).await?,
             access_log: access_log_of(&mut tx, id).await?,
             screening: crate::screening::export_of(&mut tx, id).await?,
+            monitoring: crate::monitor::citizen::export_of(&mut tx, id).await?,
         };
         tx.commit().await?;
         Ok(export)

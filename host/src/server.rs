@@ -67,6 +67,9 @@ pub struct ServerConfig {
     pub jwt_audience: String,
     /// Where the example blocks' components are (for the demo).
     pub blocks_dir: Option<PathBuf>,
+    /// How often the availability monitoring rules are evaluated (also once at start);
+    /// `None` turns the schedule off (evaluation after each activity stays).
+    pub monitor_interval: Option<std::time::Duration>,
 }
 
 impl ServerConfig {
@@ -83,6 +86,7 @@ impl ServerConfig {
             jwt_issuer: "jobunivers".into(),
             jwt_audience: "jobunivers-api".into(),
             blocks_dir: None,
+            monitor_interval: Some(std::time::Duration::from_secs(15 * 60)),
         }
     }
 }
@@ -99,7 +103,8 @@ pub struct RunningServer {
     /// The citizens' universe (and its capability provider).
     pub universe: Arc<Universe>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
-    /// Tasks that live as long as the server (e.g. the inbox listener).
+    /// Tasks that live as long as the server (the inbox listener, the monitoring
+    /// schedule).
     background: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -160,6 +165,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         None => Db::open_data_dir(&config.data_dir).await?,
     };
     db.migrate().await?;
+    crate::monitor::ensure_default_rules(&db).await?;
     let runtime = Runtime::new(RuntimeConfig {
         cache_dir: Some(config.data_dir.join("artifacts")),
         ..RuntimeConfig::default()
@@ -186,8 +192,15 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         crate::seed::demo(&market, config.blocks_dir.as_deref()).await?;
         provider.seed_demo().await?;
         crate::import::seed_demo_concepts(market.db()).await?;
+        crate::monitor::seed_demo(&provider).await?;
     }
-    let background: Vec<_> = provider.spawn_listener().into_iter().collect();
+    let mut background: Vec<_> = provider.spawn_listener().into_iter().collect();
+    if let Some(every) = config.monitor_interval {
+        background.push(tokio::spawn(crate::monitor::schedule(
+            provider.clone(),
+            every,
+        )));
+    }
     let universe = Arc::new(Universe::new(market.clone(), provider));
     let listener = TcpListener::bind(config.addr)
         .await

@@ -150,12 +150,6 @@ impl DbProvider {
         &self.origin
     }
 
-    /// Show `event` to this process's open inbox streams of `citizen`. No stream is not
-    /// an error.
-    pub(crate) fn publish(&self, citizen: String, event: serde_json::Value) {
-        let _ = self.notifications.send((citizen, event));
-    }
-
     /// Every notification committed from now on, for every citizen (the subscriber
     /// filters): lets an open page show new messages without asking again.
     pub fn subscribe(&self) -> broadcast::Receiver<NotificationEvent> {
@@ -165,6 +159,12 @@ impl DbProvider {
     /// The database.
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// Publish a notification the host itself committed (a monitoring nudge, a prior
+    /// notice) to the open inbox pages, as [`Self::notify`] does for blocks.
+    pub fn publish(&self, citizen: String, notification: serde_json::Value) {
+        let _ = self.notifications.send((citizen, notification));
     }
 
     /// Register a citizen, or move them to another municipality and replace their groups.
@@ -747,6 +747,7 @@ impl CapabilityProvider for DbProvider {
         .await
         .and_then(|r| r.try_get("id"))
         .map_err(|e| unavailable("the activity log", e))?;
+        crate::monitor::after_activity(self, &scope.citizen, scope.now_ms).await;
         Ok(format!("act-{id}"))
     }
 
@@ -982,21 +983,10 @@ impl CapabilityProvider for DbProvider {
         .await
         .and_then(|r| r.try_get("id"))
         .map_err(fail)?;
-        if self.db.backend() == crate::db::Backend::Postgres {
-            // Delivered to the other processes' listeners when (and only if) this commits.
-            let announced = serde_json::to_string(&super::live::Announcement {
-                citizen: scope.citizen.clone(),
-                id,
-                origin: self.origin.to_string(),
-            })
-            .map_err(|e| fail(sqlx::Error::Encode(Box::new(e))))?;
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(super::live::CHANNEL)
-                .bind(announced)
-                .execute(&mut *tx)
-                .await
-                .map_err(fail)?;
-        }
+        // Delivered to the other processes' listeners when (and only if) this commits.
+        self.announce(&mut tx, &scope.citizen, id)
+            .await
+            .map_err(fail)?;
         tx.commit().await.map_err(fail)?;
         // Published only once committed, so a subscriber never shows a message that a
         // failed commit took back.
@@ -1084,10 +1074,9 @@ impl CapabilityProvider for DbProvider {
     async fn screening_status(&self, scope: &Scope) -> Result<ScreeningStatus, CapError> {
         let fail = |e| unavailable("screening", e);
         let mut tx = self.begin().await?;
-        let status =
-            crate::screening::status_of(&mut tx, &scope.citizen, &scope.municipality)
-                .await
-                .map_err(fail)?;
+        let status = crate::screening::status_of(&mut tx, &scope.citizen, &scope.municipality)
+            .await
+            .map_err(fail)?;
         sqlx::query(
             "INSERT INTO data_access_log (citizen_id, actor, what, why, at_ms) VALUES ($1, $2, $3, $4, $5)",
         )

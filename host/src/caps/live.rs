@@ -51,6 +51,32 @@ impl Event<'_> {
 }
 
 impl DbProvider {
+    /// Within the transaction that inserts notification `id` for `citizen`: on
+    /// PostgreSQL, tell the other processes once it commits (nothing on SQLite). Publish
+    /// it to this process's streams with [`DbProvider::publish`] after the commit.
+    pub(crate) async fn announce(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        citizen: &str,
+        id: i64,
+    ) -> Result<(), sqlx::Error> {
+        if self.db().backend() != Backend::Postgres {
+            return Ok(());
+        }
+        let announced = serde_json::to_string(&Announcement {
+            citizen: citizen.to_owned(),
+            id,
+            origin: self.origin().to_owned(),
+        })
+        .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(announced)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
     /// On PostgreSQL, a task that publishes to this process's inbox streams the
     /// notifications other processes commit; `None` on SQLite. The listener reconnects
     /// by itself when the connection drops (messages committed meanwhile reach an open

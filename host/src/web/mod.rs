@@ -4,9 +4,11 @@
 //! [`Problem`]s into responses.
 
 mod api;
+mod caseworker;
 mod dialogue;
 mod extract;
 mod me;
+mod monitor;
 mod screening;
 mod universe;
 
@@ -72,6 +74,8 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", me::routes())
         .nest("/api/v1", dialogue::routes())
         .nest("/api/v1", screening::routes())
+        .nest("/api/v1", monitor::routes())
+        .nest("/api/v1", caseworker::routes())
         .split_for_parts();
     let openapi = Arc::new(openapi);
     Router::new()

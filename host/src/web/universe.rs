@@ -52,12 +52,12 @@ async fn universe(
     Caller(who): Caller,
     Query(q): Query<ViewQuery>,
 ) -> Result<Json<UniversePage>> {
-    Ok(Json(
-        state
-            .universe
-            .page(&who, locale(q.locale.as_deref())?)
-            .await?,
-    ))
+    let page = state
+        .universe
+        .page(&who, locale(q.locale.as_deref())?)
+        .await?;
+    crate::monitor::note_visit(state.market.db(), &who.subject).await;
+    Ok(Json(page))
 }
 
 /// One block of the universe, in one of its views.

@@ -172,6 +172,40 @@ async fn populate(app: &TestApp, installation: i64, id: &str, token: &str, secre
         .unwrap();
 }
 
+/// Give a citizen rows in the monitoring tables: rules fired for them (evaluated 60
+/// days on), an exemption and a prior notice from their caseworker. Their visits come
+/// from the universe pages [`populate`] fetched.
+async fn populate_monitoring(app: &TestApp, id: &str) {
+    let fired = jobunivers_host::monitor::evaluate_citizen(
+        app.server.universe.provider(),
+        id,
+        now() + 60 * jobunivers_host::monitor::DAY_MS,
+    )
+    .await
+    .unwrap()
+    .fired;
+    assert!(fired > 0, "{}", app.backend);
+    let caseworker = app.login("caseworker", Some("0101")).await;
+    let rules = app
+        .get("/api/v1/municipalities/0101/monitoring/rules", &caseworker)
+        .await
+        .expect(200);
+    app.post(
+        &format!("/api/v1/caseworker/citizens/{id}/exemptions"),
+        &caseworker,
+        json!({ "rule": rules[0]["id"], "reason": "Kursus", "until_ms": now() + 86_400_000 }),
+    )
+    .await
+    .expect(201);
+    app.post(
+        &format!("/api/v1/caseworker/citizens/{id}/prior-notices"),
+        &caseworker,
+        json!({ "text": format!("Forhåndsorientering til {id}") }),
+    )
+    .await
+    .expect(201);
+}
+
 /// How many rows about `citizen` each table of the schema holds, each counted by its
 /// own query (not by the erasure's list, which this checks): by the citizen column, or
 /// through the parent for tables without one.
@@ -192,6 +226,10 @@ async fn rows_about(app: &TestApp, citizen: &str) -> BTreeMap<&'static str, i64>
         ("data_access_log", "SELECT COUNT(*) AS n FROM data_access_log WHERE citizen_id = $1"),
         ("screenings", "SELECT COUNT(*) AS n FROM screenings WHERE citizen_id = $1"),
         ("track_decisions", "SELECT COUNT(*) AS n FROM track_decisions WHERE citizen_id = $1"),
+        ("monitor_visits", "SELECT COUNT(*) AS n FROM monitor_visits WHERE citizen_id = $1"),
+        ("monitor_firings", "SELECT COUNT(*) AS n FROM monitor_firings WHERE citizen_id = $1"),
+        ("monitor_exemptions", "SELECT COUNT(*) AS n FROM monitor_exemptions WHERE citizen_id = $1"),
+        ("prior_notices", "SELECT COUNT(*) AS n FROM prior_notices WHERE citizen_id = $1"),
     ];
     let pool = app.server.market.db().pool();
     let mut out = BTreeMap::new();
@@ -235,6 +273,8 @@ const NO_CITIZEN_DATA: &[&str] = &[
     "job_postings",
     "esco_concepts",
     "screening_settings",
+    "monitoring_rules",
+    "monitoring_defaults",
 ];
 
 /// Every table of the schema (without the migrations' own), with its columns.
@@ -372,13 +412,20 @@ async fn the_export_holds_what_was_written_and_nothing_of_others() {
         assert!(log
             .iter()
             .any(|e| e["actor"] == "block:acme.widget@1.1.0" && e["what"] == "profile"));
-        assert!(log.iter().any(|e| e["actor"]
-            == "caseworker:gdpr-caseworker@0101"
-            && e["why"] == "caseworker decides the track"));
+        assert!(log
+            .iter()
+            .any(|e| e["actor"] == "caseworker:gdpr-caseworker@0101"
+                && e["why"] == "caseworker decides the track"));
         let screening = &export["screening"];
         assert_eq!(screening["screenings"].as_array().unwrap().len(), 1);
-        assert_eq!(screening["screenings"][0]["reasons"][0]["da"], "Grund for gdpr-anna-41");
-        assert_eq!(screening["decisions"][0]["reason"], "Decided for gdpr-anna-41");
+        assert_eq!(
+            screening["screenings"][0]["reasons"][0]["da"],
+            "Grund for gdpr-anna-41"
+        );
+        assert_eq!(
+            screening["decisions"][0]["reason"],
+            "Decided for gdpr-anna-41"
+        );
         assert_eq!(screening["decisions"][0]["overrides"], false);
         // Nothing of Bo's.
         let text = export.to_string();
@@ -443,6 +490,8 @@ async fn erasure_leaves_nothing_in_any_table_and_others_untouched() {
         let bo = citizen(&app, "gdpr-bo-93", "0101").await;
         populate(&app, widget, "gdpr-anna-41", &anna, "anna-secret-value").await;
         populate(&app, widget, "gdpr-bo-93", &bo, "bo-secret-value").await;
+        populate_monitoring(&app, "gdpr-anna-41").await;
+        populate_monitoring(&app, "gdpr-bo-93").await;
         let before = rows_about(&app, "gdpr-anna-41").await;
         assert!(
             before.values().all(|n| *n > 0),

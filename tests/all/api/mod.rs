@@ -4,6 +4,7 @@
 mod dialogue;
 mod gdpr;
 mod journey;
+mod monitor;
 mod publish;
 mod resolution;
 mod screening;

@@ -216,9 +216,11 @@ async fn the_block_suggests_and_the_caseworkers_decision_is_what_counts() {
         assert_eq!(seen["latest"]["answers"], latest["answers"]);
         let log = app.get("/api/v1/me/access-log", &anna).await.expect(200);
         assert!(
-            log.as_array().unwrap().iter().any(|e| e["why"]
-                == "caseworker visitation"
-                && e["actor"] == "caseworker:caseworker-user@0101"),
+            log.as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["why"] == "caseworker visitation"
+                    && e["actor"] == "caseworker:caseworker-user@0101"),
             "{backend}: {log:#}"
         );
         let decision = app
@@ -248,8 +250,14 @@ async fn the_block_suggests_and_the_caseworkers_decision_is_what_counts() {
             "{backend}"
         );
         let text = page["blocks"][0]["page"].to_string();
-        assert!(text.contains("Indsats: Personlig indsats"), "{backend}: {text}");
-        assert!(text.contains("faste samtaler passer bedre"), "{backend}: {text}");
+        assert!(
+            text.contains("Indsats: Personlig indsats"),
+            "{backend}: {text}"
+        );
+        assert!(
+            text.contains("faste samtaler passer bedre"),
+            "{backend}: {text}"
+        );
         assert!(text.contains("anden indsats end screeningens forslag"));
 
         // Screening again: the history keeps both, the decision stands until the next.
@@ -304,9 +312,12 @@ async fn the_block_suggests_and_the_caseworkers_decision_is_what_counts() {
         assert_eq!(mine["rescreen_days"], 30);
         let newest = mine["latest"]["created_ms"].as_i64().unwrap();
         assert_eq!(mine["next_due_ms"], newest + 30 * DAY_MS);
-        app.get("/api/v1/municipalities/0101/screening-settings", &caseworker)
-            .await
-            .expect(200);
+        app.get(
+            "/api/v1/municipalities/0101/screening-settings",
+            &caseworker,
+        )
+        .await
+        .expect(200);
 
         // The export holds both screenings and both decisions.
         let export = app.get("/api/v1/me/export", &anna).await.expect(200);
