@@ -170,9 +170,8 @@ pub struct ScreeningExport {
 
 fn track_col(row: &AnyRow, col: &str) -> std::result::Result<Track, sqlx::Error> {
     let name: String = row.try_get(col)?;
-    Track::parse(&name).ok_or_else(|| {
-        sqlx::Error::Decode(format!("'{name}' in {col} is not a track").into())
-    })
+    Track::parse(&name)
+        .ok_or_else(|| sqlx::Error::Decode(format!("'{name}' in {col} is not a track").into()))
 }
 
 fn json_col<T: serde::de::DeserializeOwned>(
@@ -325,7 +324,10 @@ pub(crate) async fn status_of(
 
 /// The citizen's track: the newest caseworker decision in the municipality they live in
 /// now, or `None` if no caseworker has decided. A suggestion is never a track.
-pub async fn latest_decision(db: &Db, citizen: &str) -> std::result::Result<Option<Track>, DbError> {
+pub async fn latest_decision(
+    db: &Db,
+    citizen: &str,
+) -> std::result::Result<Option<Track>, DbError> {
     let row = sqlx::query(
         "SELECT d.track FROM track_decisions d JOIN citizens c ON c.id = d.citizen_id AND c.municipality_code = d.municipality_code \
          WHERE d.citizen_id = $1 ORDER BY d.decided_ms DESC, d.id DESC LIMIT 1",
@@ -399,7 +401,9 @@ async fn overview(
     let history = screenings_of(&mut *conn, citizen, Some(municipality), true).await?;
     let decisions = decisions_of(&mut *conn, citizen, Some(municipality), true).await?;
     let rescreen_days = rescreen_days_of(&mut *conn, municipality).await?;
-    let next_due_ms = history.first().map(|s| s.created_ms + rescreen_days * DAY_MS);
+    let next_due_ms = history
+        .first()
+        .map(|s| s.created_ms + rescreen_days * DAY_MS);
     Ok(ScreeningOverview {
         citizen: citizen.to_owned(),
         municipality: municipality.to_owned(),

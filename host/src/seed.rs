@@ -225,14 +225,39 @@ fn demo_answers(track: crate::caps::Track) -> Vec<(&'static str, Vec<(String, St
     };
     let all = match track {
         Track::SelfService => pick([
-            "ugentligt", "klart", "ja", "meget", "ja", "selv", "digitalt", "nej", "nej", "under-3",
+            "ugentligt",
+            "klart",
+            "ja",
+            "meget",
+            "ja",
+            "selv",
+            "digitalt",
+            "nej",
+            "nej",
+            "under-3",
         ]),
         Track::Mixed => pick([
-            "af-og-til", "ideer", "gammelt", "nogenlunde", "ja", "af-og-til", "blandet", "nej",
-            "nej", "3-12",
+            "af-og-til",
+            "ideer",
+            "gammelt",
+            "nogenlunde",
+            "ja",
+            "af-og-til",
+            "blandet",
+            "nej",
+            "nej",
+            "3-12",
         ]),
         Track::PersonalEffort => pick([
-            "ikke-startet", "tvivl", "nej", "utryg", "mobil", "fast", "sammen", "meget", "lidt",
+            "ikke-startet",
+            "tvivl",
+            "nej",
+            "utryg",
+            "mobil",
+            "fast",
+            "sammen",
+            "meget",
+            "lidt",
             "over-12",
         ]),
     };
@@ -328,9 +353,7 @@ async fn demo_screenings(market: &Market) -> anyhow::Result<()> {
                     .iter()
                     .filter_map(|g| Capability::parse(g))
                     .collect(),
-                consented: provider
-                    .consented(citizen, resolved.installation)
-                    .await?,
+                consented: provider.consented(citizen, resolved.installation).await?,
             },
             provider: provider.clone(),
         };
@@ -343,7 +366,12 @@ async fn demo_screenings(market: &Market) -> anyhow::Result<()> {
                 payload: None,
                 fields,
             };
-            last = Some(market.runtime().handle_action(&block, &call, &action).await?);
+            last = Some(
+                market
+                    .runtime()
+                    .handle_action(&block, &call, &action)
+                    .await?,
+            );
         }
         let text = serde_json::to_string(&last).unwrap_or_default();
         anyhow::ensure!(

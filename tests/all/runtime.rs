@@ -233,7 +233,10 @@ async fn blocks_of_1_0_1_1_and_1_2_run_side_by_side_and_a_1_2_block_reports_a_sc
         ["1.0.0", "1.1.0", "1.2.0"]
     );
     assert_eq!(new.manifest.raw.category, "screening");
-    assert!(new.imports.iter().any(|i| i == "jobunivers:block/screening@1.2.0"));
+    assert!(new
+        .imports
+        .iter()
+        .any(|i| i == "jobunivers:block/screening@1.2.0"));
     // The older blocks answer as before.
     let page = runtime.render(&old, &call("", Locale::Da)).await.unwrap();
     assert_eq!(page.title.as_deref(), Some("CV-coach"));
@@ -264,10 +267,18 @@ async fn blocks_of_1_0_1_1_and_1_2_run_side_by_side_and_a_1_2_block_reports_a_sc
     let page = runtime.render(&new, &c).await.unwrap();
     assert!(text_of(&page).contains("din første screening"), "{page:?}");
     let steps: [&[(&str, &str)]; 4] = [
-        &[("soegning", "ikke-startet"), ("maal", "tvivl"), ("cv", "nej")],
+        &[
+            ("soegning", "ikke-startet"),
+            ("maal", "tvivl"),
+            ("cv", "nej"),
+        ],
         &[("tryghed", "utryg"), ("udstyr", "nej")],
         &[("samtaler", "fast"), ("arbejdsform", "sammen")],
-        &[("helbred", "meget"), ("sprog", "ja"), ("ledighed", "over-12")],
+        &[
+            ("helbred", "meget"),
+            ("sprog", "ja"),
+            ("ledighed", "over-12"),
+        ],
     ];
     let start = Action {
         id: "start".into(),

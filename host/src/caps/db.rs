@@ -1052,10 +1052,9 @@ impl CapabilityProvider for DbProvider {
     async fn screening_status(&self, scope: &Scope) -> Result<ScreeningStatus, CapError> {
         let fail = |e| unavailable("screening", e);
         let mut tx = self.begin().await?;
-        let status =
-            crate::screening::status_of(&mut tx, &scope.citizen, &scope.municipality)
-                .await
-                .map_err(fail)?;
+        let status = crate::screening::status_of(&mut tx, &scope.citizen, &scope.municipality)
+            .await
+            .map_err(fail)?;
         sqlx::query(
             "INSERT INTO data_access_log (citizen_id, actor, what, why, at_ms) VALUES ($1, $2, $3, $4, $5)",
         )

@@ -453,9 +453,7 @@ impl CapabilityProvider for MemoryProvider {
             Some((s, r)) => ScreeningStatus {
                 last_ms: Some(s.now_ms),
                 last_suggested: Some(r.suggested),
-                next_due_ms: Some(
-                    s.now_ms + crate::screening::DEFAULT_RESCREEN_DAYS * 86_400_000,
-                ),
+                next_due_ms: Some(s.now_ms + crate::screening::DEFAULT_RESCREEN_DAYS * 86_400_000),
                 decision: None,
             },
         })

@@ -336,10 +336,14 @@ impl ScreeningReport {
     pub fn check(&self) -> Result<(), crate::caps::CapError> {
         use crate::caps::CapError::Invalid;
         if self.reasons.is_empty() {
-            return Err(Invalid("a screening result needs at least one reason".into()));
+            return Err(Invalid(
+                "a screening result needs at least one reason".into(),
+            ));
         }
         if self.answers.is_empty() {
-            return Err(Invalid("a screening result needs at least one answer".into()));
+            return Err(Invalid(
+                "a screening result needs at least one answer".into(),
+            ));
         }
         if self.reasons.len() > MAX_SCREENING_REASONS {
             return Err(Invalid(format!(
@@ -387,11 +391,31 @@ impl ScreeningReport {
                 )));
             }
             let q = &a.question_id;
-            text(&format!("the text of question '{q}' in Danish"), &a.question.da, true)?;
-            text(&format!("the text of question '{q}' in English"), &a.question.en, true)?;
-            text(&format!("the answer to '{q}' in Danish"), &a.answer.da, true)?;
-            text(&format!("the answer to '{q}' in English"), &a.answer.en, true)?;
-            text(&format!("the value of the answer to '{q}'"), &a.value, false)?;
+            text(
+                &format!("the text of question '{q}' in Danish"),
+                &a.question.da,
+                true,
+            )?;
+            text(
+                &format!("the text of question '{q}' in English"),
+                &a.question.en,
+                true,
+            )?;
+            text(
+                &format!("the answer to '{q}' in Danish"),
+                &a.answer.da,
+                true,
+            )?;
+            text(
+                &format!("the answer to '{q}' in English"),
+                &a.answer.en,
+                true,
+            )?;
+            text(
+                &format!("the value of the answer to '{q}'"),
+                &a.value,
+                false,
+            )?;
         }
         Ok(())
     }

@@ -458,7 +458,9 @@ mod screening_v1_2 {
                 .map(|r| r.map_err(Into::into))
         }
 
-        async fn status(&mut self) -> wasmtime::Result<Result<s::ScreeningStatus, CapabilityError>> {
+        async fn status(
+            &mut self,
+        ) -> wasmtime::Result<Result<s::ScreeningStatus, CapabilityError>> {
             self.screening_status().await.map(|r| {
                 r.map(|st| s::ScreeningStatus {
                     last_ms: st.last_ms,

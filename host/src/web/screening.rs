@@ -32,7 +32,10 @@ fn service(state: &AppState) -> Screening {
 /// screening is due.
 #[utoipa::path(get, path = "/me/screening", tag = "screening", security(("bearer" = [])),
     responses((status = 200, body = ScreeningOverview), (status = 403, body = Problem), (status = 404, body = Problem)))]
-async fn mine(State(state): State<AppState>, Caller(who): Caller) -> Result<Json<ScreeningOverview>> {
+async fn mine(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+) -> Result<Json<ScreeningOverview>> {
     Ok(Json(service(&state).mine(&who).await?))
 }
 
@@ -85,5 +88,7 @@ async fn set_settings(
     Path(code): Path<String>,
     Body(change): Body<SettingsChange>,
 ) -> Result<Json<ScreeningSettings>> {
-    Ok(Json(service(&state).set_settings(&who, &code, change).await?))
+    Ok(Json(
+        service(&state).set_settings(&who, &code, change).await?,
+    ))
 }

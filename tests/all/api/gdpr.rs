@@ -372,13 +372,20 @@ async fn the_export_holds_what_was_written_and_nothing_of_others() {
         assert!(log
             .iter()
             .any(|e| e["actor"] == "block:acme.widget@1.1.0" && e["what"] == "profile"));
-        assert!(log.iter().any(|e| e["actor"]
-            == "caseworker:gdpr-caseworker@0101"
-            && e["why"] == "caseworker decides the track"));
+        assert!(log
+            .iter()
+            .any(|e| e["actor"] == "caseworker:gdpr-caseworker@0101"
+                && e["why"] == "caseworker decides the track"));
         let screening = &export["screening"];
         assert_eq!(screening["screenings"].as_array().unwrap().len(), 1);
-        assert_eq!(screening["screenings"][0]["reasons"][0]["da"], "Grund for gdpr-anna-41");
-        assert_eq!(screening["decisions"][0]["reason"], "Decided for gdpr-anna-41");
+        assert_eq!(
+            screening["screenings"][0]["reasons"][0]["da"],
+            "Grund for gdpr-anna-41"
+        );
+        assert_eq!(
+            screening["decisions"][0]["reason"],
+            "Decided for gdpr-anna-41"
+        );
         assert_eq!(screening["decisions"][0]["overrides"], false);
         // Nothing of Bo's.
         let text = export.to_string();

@@ -7,7 +7,7 @@ use jobunivers_host::runtime::model::{Localized, RawManifest};
 use jobunivers_host::runtime::validate;
 use serde_json::{json, Value};
 
-use super::{install, publish_component, spawn_apps, TestApp};
+use super::{install, publish_component, spawn_apps, spawn_apps_with, TestApp};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -216,9 +216,11 @@ async fn the_block_suggests_and_the_caseworkers_decision_is_what_counts() {
         assert_eq!(seen["latest"]["answers"], latest["answers"]);
         let log = app.get("/api/v1/me/access-log", &anna).await.expect(200);
         assert!(
-            log.as_array().unwrap().iter().any(|e| e["why"]
-                == "caseworker visitation"
-                && e["actor"] == "caseworker:caseworker-user@0101"),
+            log.as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["why"] == "caseworker visitation"
+                    && e["actor"] == "caseworker:caseworker-user@0101"),
             "{backend}: {log:#}"
         );
         let decision = app
@@ -248,8 +250,14 @@ async fn the_block_suggests_and_the_caseworkers_decision_is_what_counts() {
             "{backend}"
         );
         let text = page["blocks"][0]["page"].to_string();
-        assert!(text.contains("Indsats: Personlig indsats"), "{backend}: {text}");
-        assert!(text.contains("faste samtaler passer bedre"), "{backend}: {text}");
+        assert!(
+            text.contains("Indsats: Personlig indsats"),
+            "{backend}: {text}"
+        );
+        assert!(
+            text.contains("faste samtaler passer bedre"),
+            "{backend}: {text}"
+        );
         assert!(text.contains("anden indsats end screeningens forslag"));
 
         // Screening again: the history keeps both, the decision stands until the next.
@@ -304,9 +312,12 @@ async fn the_block_suggests_and_the_caseworkers_decision_is_what_counts() {
         assert_eq!(mine["rescreen_days"], 30);
         let newest = mine["latest"]["created_ms"].as_i64().unwrap();
         assert_eq!(mine["next_due_ms"], newest + 30 * DAY_MS);
-        app.get("/api/v1/municipalities/0101/screening-settings", &caseworker)
-            .await
-            .expect(200);
+        app.get(
+            "/api/v1/municipalities/0101/screening-settings",
+            &caseworker,
+        )
+        .await
+        .expect(200);
 
         // The export holds both screenings and both decisions.
         let export = app.get("/api/v1/me/export", &anna).await.expect(200);
@@ -470,6 +481,74 @@ async fn other_municipalities_and_other_citizens_get_nothing_and_bad_input_is_na
             .expect(200);
         assert_eq!(settings["rescreen_days"], 90);
         assert_eq!(settings["default"], true);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_shows_a_screened_citizen_and_an_overridden_decision() {
+    for app in spawn_apps_with(|c| c.demo = true).await {
+        let backend = app.backend;
+        let catalog = app.get_anon("/api/v1/catalog").await.expect(200);
+        assert_eq!(catalog["total"], 7, "{backend}");
+        let citizen = app
+            .send(
+                reqwest::Method::POST,
+                "/api/v1/dev/login",
+                None,
+                Some(json!({ "user": "demo-citizen" })),
+                None,
+            )
+            .await
+            .expect(200)["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let mine = app.get("/api/v1/me/screening", &citizen).await.expect(200);
+        assert_eq!(
+            mine["history"].as_array().unwrap().len(),
+            2,
+            "{backend}: {mine:#}"
+        );
+        assert_eq!(mine["latest"]["suggested"], "mixed");
+        assert_eq!(mine["decision"]["track"], "personal-effort");
+        assert_eq!(mine["decision"]["overrides"], true);
+        let page = app.get("/api/v1/universe", &citizen).await.expect(200);
+        let screening = page["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["block"] == "jobunivers.screening")
+            .unwrap_or_else(|| panic!("{backend}: {page:#}"));
+        assert!(
+            screening["page"]
+                .to_string()
+                .contains("Indsats: Personlig indsats"),
+            "{backend}: {screening:#}"
+        );
+        let caseworker = app
+            .send(
+                reqwest::Method::POST,
+                "/api/v1/dev/login",
+                None,
+                Some(json!({ "user": "caseworker-0751" })),
+                None,
+            )
+            .await
+            .expect(200)["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let two = app
+            .get("/api/v1/visitation/demo-citizen-2", &caseworker)
+            .await
+            .expect(200);
+        assert_eq!(two["decision"]["overrides"], false, "{backend}");
+        let three = app
+            .get("/api/v1/visitation/demo-citizen-3", &caseworker)
+            .await
+            .expect(200);
+        assert_eq!(three["decision"], Value::Null);
+        assert_eq!(three["due"], true, "{backend}: {three:#}");
     }
 }
 
