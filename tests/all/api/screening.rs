@@ -294,6 +294,34 @@ async fn the_block_suggests_and_the_caseworkers_decision_is_what_counts() {
             "{backend}"
         );
 
+        // What a caseworker timeline shows: both screenings and both decisions, newest
+        // first; the track is the newest decision.
+        let db = app.server.market.db();
+        let timeline = jobunivers_host::screening::screening_timeline(db, "anna-screen")
+            .await
+            .unwrap();
+        let kinds: Vec<&str> = timeline.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            ["decision", "screening", "decision", "screening"],
+            "{backend}: {timeline:?}"
+        );
+        assert!(timeline[0]
+            .summary
+            .contains("blandet i stedet for forslaget"));
+        assert_eq!(
+            jobunivers_host::screening::latest_decision(db, "anna-screen")
+                .await
+                .unwrap(),
+            Some(jobunivers_host::caps::Track::Mixed)
+        );
+        assert_eq!(
+            jobunivers_host::screening::latest_decision(db, "nobody")
+                .await
+                .unwrap(),
+            None
+        );
+
         // The municipality sets the interval; the citizen sees when the next is due.
         let admin = app.login("admin", Some("0101")).await;
         let settings = app
