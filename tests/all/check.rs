@@ -128,6 +128,19 @@ fn check_prints_what_the_block_is() {
         "{stdout}"
     );
     assert!(stdout.contains("capabilities: none"), "{stdout}");
+    let out = jobunivers(&["block", "check", wasm_path("screening").to_str().unwrap()]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    for expected in [
+        "ok: jobunivers.screening 1.0.0",
+        "contract: jobunivers:block@1.2.0",
+        "category: screening",
+        "screening: Gemmer dine svar",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "expected '{expected}' in:\n{stdout}"
+        );
+    }
 }
 
 #[test]

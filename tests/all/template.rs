@@ -47,8 +47,9 @@ fn a_new_block_builds_and_passes_check() {
     );
     let stdout = String::from_utf8(check.stdout).unwrap();
     assert!(stdout.contains("ok: acme.hello-world 0.1.0"), "{stdout}");
+    // A new block targets the SDK's default: the newest contract.
     assert!(
-        stdout.contains("contract: jobunivers:block@1.1.0"),
+        stdout.contains("contract: jobunivers:block@1.2.0"),
         "{stdout}"
     );
 

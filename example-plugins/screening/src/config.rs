@@ -145,6 +145,50 @@ pub fn config_schema() -> Value {
         }
     });
     let id = json!({ "type": "string", "pattern": "^[a-z][a-z0-9-]{0,39}$" });
+    let value = json!({ "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,39}$" });
+    let option = json!({
+        "type": "object",
+        "required": ["value", "label", "weight"],
+        "additionalProperties": false,
+        "properties": {
+            "value": value,
+            "label": text,
+            "weight": { "type": "integer", "minimum": -20, "maximum": 20, "title": "Vægt (point)" },
+            "reason": text
+        }
+    });
+    let question = json!({
+        "type": "object",
+        "required": ["id", "text", "options"],
+        "additionalProperties": false,
+        "properties": {
+            "id": id,
+            "text": text,
+            "hint": text,
+            "options": { "type": "array", "minItems": 2, "maxItems": 8, "items": option }
+        }
+    });
+    let step = json!({
+        "type": "object",
+        "required": ["id", "title", "questions"],
+        "additionalProperties": false,
+        "properties": {
+            "id": id,
+            "title": text,
+            "intro": text,
+            "questions": { "type": "array", "minItems": 1, "maxItems": 10, "items": question }
+        }
+    });
+    let thresholds = json!({
+        "title": "Grænser",
+        "type": "object",
+        "required": ["mixed", "personal_effort"],
+        "additionalProperties": false,
+        "properties": {
+            "mixed": { "type": "integer", "minimum": -200, "maximum": 200, "title": "Blandet fra (point)" },
+            "personal_effort": { "type": "integer", "minimum": -200, "maximum": 200, "title": "Personlig indsats fra (point)" }
+        }
+    });
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "Screening",
@@ -153,63 +197,8 @@ pub fn config_schema() -> Value {
         "required": ["steps", "thresholds"],
         "additionalProperties": false,
         "properties": {
-            "steps": {
-                "title": "Trin",
-                "type": "array",
-                "minItems": 1,
-                "maxItems": 10,
-                "items": {
-                    "type": "object",
-                    "required": ["id", "title", "questions"],
-                    "additionalProperties": false,
-                    "properties": {
-                        "id": id,
-                        "title": text,
-                        "intro": text,
-                        "questions": {
-                            "type": "array",
-                            "minItems": 1,
-                            "maxItems": 10,
-                            "items": {
-                                "type": "object",
-                                "required": ["id", "text", "options"],
-                                "additionalProperties": false,
-                                "properties": {
-                                    "id": id,
-                                    "text": text,
-                                    "hint": text,
-                                    "options": {
-                                        "type": "array",
-                                        "minItems": 2,
-                                        "maxItems": 8,
-                                        "items": {
-                                            "type": "object",
-                                            "required": ["value", "label", "weight"],
-                                            "additionalProperties": false,
-                                            "properties": {
-                                                "value": id,
-                                                "label": text,
-                                                "weight": { "type": "integer", "minimum": -20, "maximum": 20, "title": "Vægt (point)" },
-                                                "reason": text
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            },
-            "thresholds": {
-                "title": "Grænser",
-                "type": "object",
-                "required": ["mixed", "personal_effort"],
-                "additionalProperties": false,
-                "properties": {
-                    "mixed": { "type": "integer", "minimum": -200, "maximum": 200, "title": "Blandet fra (point)" },
-                    "personal_effort": { "type": "integer", "minimum": -200, "maximum": 200, "title": "Personlig indsats fra (point)" }
-                }
-            }
+            "steps": { "title": "Trin", "type": "array", "minItems": 1, "maxItems": 10, "items": step },
+            "thresholds": thresholds
         }
     })
 }

@@ -10,6 +10,8 @@
 //! configuration (see `config.rs`); the scoring and the pages are plain functions tested
 //! natively. Answers given so far are kept in storage, so a citizen can stop half-way.
 
+#![recursion_limit = "256"]
+
 pub mod config;
 pub mod pages;
 pub mod scoring;
@@ -205,7 +207,13 @@ impl Block for ScreeningBlock {
         if let Some(n) = id.strip_prefix(BACK) {
             let i = step_index(&config, n)?;
             let draft = load_draft().unwrap_or_default();
-            return Ok(pages::step(ctx, &config, i.saturating_sub(1), &draft.answers, &[]));
+            return Ok(pages::step(
+                ctx,
+                &config,
+                i.saturating_sub(1),
+                &draft.answers,
+                &[],
+            ));
         }
         if let Some(n) = id.strip_prefix(ANSWER) {
             let i = step_index(&config, n)?;

@@ -93,15 +93,22 @@ pub fn overview(ctx: &Context, known: &Known, has_draft: bool) -> Page {
         Known::Status(s) => s.clone(),
     };
     if let Some(d) = &status.decision {
-        let mut card = Card::new(ctx.t("Din sagsbehandlers beslutning", "Your caseworker's decision"))
-            .subtitle(format!("{} {}", ctx.t("Besluttet", "Decided"), date(d.decided_ms)))
-            .text(format!(
-                "{}: {}",
-                ctx.t("Indsats", "Support"),
-                track_name(ctx, d.track)
-            ))
-            .text(track_meaning(d.track).get(ctx.locale).to_owned())
-            .text(format!("{}: {}", ctx.t("Begrundelse", "Reason"), d.reason));
+        let mut card = Card::new(ctx.t(
+            "Din sagsbehandlers beslutning",
+            "Your caseworker's decision",
+        ))
+        .subtitle(format!(
+            "{} {}",
+            ctx.t("Besluttet", "Decided"),
+            date(d.decided_ms)
+        ))
+        .text(format!(
+            "{}: {}",
+            ctx.t("Indsats", "Support"),
+            track_name(ctx, d.track)
+        ))
+        .text(track_meaning(d.track).get(ctx.locale).to_owned())
+        .text(format!("{}: {}", ctx.t("Begrundelse", "Reason"), d.reason));
         if d.overrides {
             card = card.muted(ctx.t(
                 "Din sagsbehandler har valgt en anden indsats end screeningens forslag.",
@@ -152,7 +159,10 @@ pub fn overview(ctx: &Context, known: &Known, has_draft: bool) -> Page {
                     "You can also take it now if your situation has changed.",
                 )
             ))
-            .push(Button::new(ctx.t("Tag screeningen nu", "Take the screening now"), START).secondary());
+            .push(
+                Button::new(ctx.t("Tag screeningen nu", "Take the screening now"), START)
+                    .secondary(),
+            );
     }
     if has_draft {
         page = page.push(
@@ -232,7 +242,8 @@ pub fn step(
     }
     page = page.form(form);
     if index > 0 {
-        page = page.push(Button::new(ctx.t("Tilbage", "Back"), format!("{BACK}{index}")).secondary());
+        page =
+            page.push(Button::new(ctx.t("Tilbage", "Back"), format!("{BACK}{index}")).secondary());
     }
     page.muted(ctx.t(
         "Dine svar gemmes undervejs, så du kan fortsætte senere.",
@@ -264,7 +275,10 @@ pub fn result(ctx: &Context, r: &ScreeningResult, config: &Config, kept: Result<
         ),
     )
     .lead(track_meaning(r.suggested).get(ctx.locale))
-    .heading(3, ctx.t("Det bygger forslaget på", "What the suggestion rests on"))
+    .heading(
+        3,
+        ctx.t("Det bygger forslaget på", "What the suggestion rests on"),
+    )
     .list(r.reasons.iter().map(|x| x.get(ctx.locale).to_owned()))
     .heading(3, ctx.t("Alle dine svar", "All your answers"))
     .list(r.answers.iter().map(|a| {
@@ -286,8 +300,14 @@ pub fn result(ctx: &Context, r: &ScreeningResult, config: &Config, kept: Result<
         ctx.t("personlig indsats fra", "personal effort from"),
         t.personal_effort
     ))
-    .alert(Alert::info(advice(ctx)).title(ctx.t("Et forslag, ikke en afgørelse", "A suggestion, not a decision")))
-    .button(ctx.t("Tilbage til oversigten", "Back to the overview"), HOME)
+    .alert(Alert::info(advice(ctx)).title(ctx.t(
+        "Et forslag, ikke en afgørelse",
+        "A suggestion, not a decision",
+    )))
+    .button(
+        ctx.t("Tilbage til oversigten", "Back to the overview"),
+        HOME,
+    )
 }
 
 /// The configuration cannot be used; the vendor's log names why.

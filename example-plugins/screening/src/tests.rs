@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::config::{config_schema, default_config, Config, Thresholds};
 use crate::pages::{self, Known};
-use crate::scoring::{self, score, track_for, AnswerProblem};
+use crate::scoring::{score, track_for, AnswerProblem};
 use crate::{first_open_step, read_step, Draft, ScreeningBlock};
 
 fn config() -> Config {
@@ -81,16 +81,24 @@ fn the_heaviest_answers_suggest_a_personal_effort_with_every_factor() {
     // The summary, then one reason per answer that added points, weightiest first.
     assert_eq!(r.reasons.len(), 11);
     assert!(r.reasons[1].da.contains("helbred"), "{:?}", r.reasons[1]);
-    assert!(r.reasons[2].da.contains("faste samtaler"), "{:?}", r.reasons[2]);
+    assert!(
+        r.reasons[2].da.contains("faste samtaler"),
+        "{:?}",
+        r.reasons[2]
+    );
     let sum: i32 = r.answers.iter().map(|a| a.contribution).sum();
     assert_eq!(sum, r.score);
-    let health = r.answers.iter().find(|a| a.question_id == "helbred").unwrap();
-    assert_eq!(
-        (health.value.as_str(), health.contribution),
-        ("meget", 5)
-    );
+    let health = r
+        .answers
+        .iter()
+        .find(|a| a.question_id == "helbred")
+        .unwrap();
+    assert_eq!((health.value.as_str(), health.contribution), ("meget", 5));
     assert_eq!(health.answer.da, "Ja, meget");
-    assert_eq!(health.question.en, "Does your health affect your job search?");
+    assert_eq!(
+        health.question.en,
+        "Does your health affect your job search?"
+    );
 }
 
 #[test]
@@ -109,7 +117,10 @@ fn a_middle_set_of_answers_suggests_mixed() {
         "{:?}",
         r.reasons
     );
-    assert_eq!(r.reasons[1].da, "Du ønsker faste samtaler med en jobkonsulent.");
+    assert_eq!(
+        r.reasons[1].da,
+        "Du ønsker faste samtaler med en jobkonsulent."
+    );
 }
 
 #[test]
@@ -165,7 +176,10 @@ fn a_step_is_read_from_its_form_and_errors_go_next_to_the_fields() {
         .with_field("soegning", "ugentligt")
         .with_field("maal", "nope");
     let (values, errors) = read_step(&c, 0, &action);
-    assert_eq!(values.get("soegning").map(String::as_str), Some("ugentligt"));
+    assert_eq!(
+        values.get("soegning").map(String::as_str),
+        Some("ugentligt")
+    );
     assert_eq!(
         errors,
         vec![
@@ -186,7 +200,10 @@ fn a_step_is_read_from_its_form_and_errors_go_next_to_the_fields() {
     assert_eq!(form.action, "answer/0");
     let field = |n: &str| form.fields.iter().find(|f| f.name == n).unwrap();
     assert_eq!(field("soegning").value.as_deref(), Some("ugentligt"));
-    assert_eq!(field("maal").error.as_deref(), Some("Vælg et af svarene på listen."));
+    assert_eq!(
+        field("maal").error.as_deref(),
+        Some("Vælg et af svarene på listen.")
+    );
     assert_eq!(field("cv").error.as_deref(), Some("Vælg et svar."));
     assert!(page_text(&page).contains("Trin 1 af 4"));
 }
@@ -236,7 +253,11 @@ fn the_overview_shows_the_decision_and_when_the_next_screening_is_due() {
             overrides: true,
         }),
     };
-    let text = page_text(&pages::overview(&ctx, &Known::Status(status.clone()), false));
+    let text = page_text(&pages::overview(
+        &ctx,
+        &Known::Status(status.clone()),
+        false,
+    ));
     assert!(text.contains("Indsats: Blandet"), "{text}");
     assert!(text.contains("Begrundelse: Vi aftalte samtaler hver måned"));
     assert!(text.contains("anden indsats end screeningens forslag"));
@@ -255,7 +276,11 @@ fn the_overview_shows_the_decision_and_when_the_next_screening_is_due() {
     assert!(text.contains("endnu ikke taget stilling"));
     assert!(text.contains("Fortsæt, hvor du slap"));
     // Never screened; and without consent the citizen is told how to give it.
-    let text = page_text(&pages::overview(&ctx, &Known::Status(Status::default()), false));
+    let text = page_text(&pages::overview(
+        &ctx,
+        &Known::Status(Status::default()),
+        false,
+    ));
     assert!(text.contains("din første screening"));
     let text = page_text(&pages::overview(&ctx, &Known::NoConsent, false));
     assert!(text.contains("samtykke"));

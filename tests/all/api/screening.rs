@@ -7,7 +7,7 @@ use jobunivers_host::runtime::model::{Localized, RawManifest};
 use jobunivers_host::runtime::validate;
 use serde_json::{json, Value};
 
-use super::{install, publish_component, spawn_apps, TestApp};
+use super::{install, publish_component, spawn_apps, spawn_apps_with, TestApp};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -294,6 +294,34 @@ async fn the_block_suggests_and_the_caseworkers_decision_is_what_counts() {
             "{backend}"
         );
 
+        // What a caseworker timeline shows: both screenings and both decisions, newest
+        // first; the track is the newest decision.
+        let db = app.server.market.db();
+        let timeline = jobunivers_host::screening::screening_timeline(db, "anna-screen")
+            .await
+            .unwrap();
+        let kinds: Vec<&str> = timeline.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            ["decision", "screening", "decision", "screening"],
+            "{backend}: {timeline:?}"
+        );
+        assert!(timeline[0]
+            .summary
+            .contains("blandet i stedet for forslaget"));
+        assert_eq!(
+            jobunivers_host::screening::latest_decision(db, "anna-screen")
+                .await
+                .unwrap(),
+            Some(jobunivers_host::caps::Track::Mixed)
+        );
+        assert_eq!(
+            jobunivers_host::screening::latest_decision(db, "nobody")
+                .await
+                .unwrap(),
+            None
+        );
+
         // The municipality sets the interval; the citizen sees when the next is due.
         let admin = app.login("admin", Some("0101")).await;
         let settings = app
@@ -481,6 +509,74 @@ async fn other_municipalities_and_other_citizens_get_nothing_and_bad_input_is_na
             .expect(200);
         assert_eq!(settings["rescreen_days"], 90);
         assert_eq!(settings["default"], true);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_shows_a_screened_citizen_and_an_overridden_decision() {
+    for app in spawn_apps_with(|c| c.demo = true).await {
+        let backend = app.backend;
+        let catalog = app.get_anon("/api/v1/catalog").await.expect(200);
+        assert_eq!(catalog["total"], 7, "{backend}");
+        let citizen = app
+            .send(
+                reqwest::Method::POST,
+                "/api/v1/dev/login",
+                None,
+                Some(json!({ "user": "demo-citizen" })),
+                None,
+            )
+            .await
+            .expect(200)["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let mine = app.get("/api/v1/me/screening", &citizen).await.expect(200);
+        assert_eq!(
+            mine["history"].as_array().unwrap().len(),
+            2,
+            "{backend}: {mine:#}"
+        );
+        assert_eq!(mine["latest"]["suggested"], "mixed");
+        assert_eq!(mine["decision"]["track"], "personal-effort");
+        assert_eq!(mine["decision"]["overrides"], true);
+        let page = app.get("/api/v1/universe", &citizen).await.expect(200);
+        let screening = page["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["block"] == "jobunivers.screening")
+            .unwrap_or_else(|| panic!("{backend}: {page:#}"));
+        assert!(
+            screening["page"]
+                .to_string()
+                .contains("Indsats: Personlig indsats"),
+            "{backend}: {screening:#}"
+        );
+        let caseworker = app
+            .send(
+                reqwest::Method::POST,
+                "/api/v1/dev/login",
+                None,
+                Some(json!({ "user": "caseworker-0751" })),
+                None,
+            )
+            .await
+            .expect(200)["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let two = app
+            .get("/api/v1/visitation/demo-citizen-2", &caseworker)
+            .await
+            .expect(200);
+        assert_eq!(two["decision"]["overrides"], false, "{backend}");
+        let three = app
+            .get("/api/v1/visitation/demo-citizen-3", &caseworker)
+            .await
+            .expect(200);
+        assert_eq!(three["decision"], Value::Null);
+        assert_eq!(three["due"], true, "{backend}: {three:#}");
     }
 }
 
