@@ -274,8 +274,8 @@ pub struct CitizenFilter {
     /// acknowledged), `any` (ever flagged) or `none` (nothing unresolved).
     #[serde(default)]
     pub flag: Option<String>,
-    /// By track (self-service, mixed, personal effort), once citizens have tracks from
-    /// screening and visitation.
+    /// By the decided track: `self-service`, `mixed`, `personal-effort`, or `none` (no
+    /// decision yet).
     #[serde(default)]
     pub track: Option<String>,
     /// At most this many (1 to 500, default 100).
@@ -305,6 +305,9 @@ pub struct CitizenSummary {
     pub last_visit_ms: Option<i64>,
     /// Exemptions that hold now.
     pub active_exemptions: i64,
+    /// The track the caseworker decided (`self-service`, `mixed`, `personal-effort`),
+    /// if any.
+    pub track: Option<String>,
 }
 
 fn flag_condition(flag: Option<&str>) -> Result<&'static str> {
@@ -326,17 +329,30 @@ fn flag_condition(flag: Option<&str>) -> Result<&'static str> {
     })
 }
 
-/// The condition of the `track` filter. Tracks are set by screening and the
-/// caseworker's visitation; until this host records them, a track filter is refused
-/// rather than answered with a list that ignores it.
-fn track_condition(track: Option<&str>) -> Result<&'static str> {
+/// The citizen's track: the latest caseworker decision in the municipality they live in
+/// (a screening's suggestion is not a track).
+const TRACK_OF: &str = "(SELECT d.track FROM track_decisions d \
+     WHERE d.citizen_id = c.id AND d.municipality_code = c.municipality_code \
+     ORDER BY d.decided_ms DESC, d.id DESC LIMIT 1)";
+
+/// The condition of the `track` filter: a track name, or `none` for citizens without a
+/// decision.
+fn track_condition(track: Option<&str>) -> Result<String> {
     match track {
-        None => Ok(""),
-        Some(_) => Err(Problem::bad_request(
-            "filter-unavailable",
-            "citizens have no tracks on this host yet (they come with screening and visitation); leave out 'track'",
-        )
-        .at("/track")),
+        None => Ok(String::new()),
+        Some("none") => Ok(format!(" AND {TRACK_OF} IS NULL")),
+        Some(name) => match crate::caps::Track::parse(name) {
+            // A known name, so the literal is one of three fixed strings.
+            Some(t) => Ok(format!(" AND {TRACK_OF} = '{}'", t.as_str())),
+            None => Err(Problem::bad_request(
+                "invalid-filter",
+                format!(
+                    "'{name}' is not a track; use {} or none",
+                    crate::caps::Track::names()
+                ),
+            )
+            .at("/track")),
+        },
     }
 }
 
@@ -367,7 +383,8 @@ pub async fn citizens(
          (SELECT COUNT(*) FROM monitor_firings f WHERE f.citizen_id = c.id AND f.flag_state IN ('open', 'acknowledged')) AS unresolved_flags, \
          (SELECT MAX(a.occurred_ms) FROM activities a WHERE a.citizen_id = c.id AND a.kind = 'job-application') AS last_application, \
          (SELECT MAX(v.at_ms) FROM monitor_visits v WHERE v.citizen_id = c.id) AS last_visit, \
-         (SELECT COUNT(*) FROM monitor_exemptions e WHERE e.citizen_id = c.id AND e.until_ms > $2) AS exemptions \
+         (SELECT COUNT(*) FROM monitor_exemptions e WHERE e.citizen_id = c.id AND e.until_ms > $2) AS exemptions, \
+         {TRACK_OF} AS track \
          FROM citizens c WHERE c.municipality_code = $1{flags}{track} \
          ORDER BY unresolved_flags DESC, c.id LIMIT $3 OFFSET $4"
     ))
@@ -389,6 +406,7 @@ pub async fn citizens(
                 last_application_ms: r.try_get("last_application")?,
                 last_visit_ms: r.try_get("last_visit")?,
                 active_exemptions: r.try_get("exemptions")?,
+                track: r.try_get("track")?,
             })
         })
         .collect()
@@ -420,7 +438,7 @@ pub struct TimelineEvent {
     /// When (Unix ms).
     pub at_ms: i64,
     /// `activity`, `rule-fired`, `flagged`, `flag-decided`, `prior-notice`,
-    /// `prior-notice-read`, `exemption`, `thread` or `consent`.
+    /// `prior-notice-read`, `exemption`, `thread`, `consent`, `screening` or `decision`.
     pub kind: String,
     /// The id of the thing in its own list.
     pub id: String,
@@ -460,6 +478,8 @@ pub struct Timeline {
     pub threads: Vec<ThreadLine>,
     /// Consents, given and withdrawn.
     pub consents: Vec<ConsentRecord>,
+    /// Screenings and the caseworkers' track decisions on them, newest first.
+    pub screening: Vec<crate::screening::TimelineEntry>,
 }
 
 async fn threads_of(conn: &mut AnyConnection, citizen: &str) -> Result<Vec<ThreadLine>> {
@@ -520,8 +540,12 @@ pub async fn timeline(db: &Db, who: &Identity, id: &str) -> Result<Timeline> {
     )
     .await?;
     tx.commit().await?;
+    let screening = crate::screening::screening_timeline(db, id).await?;
 
     let mut events = Vec::new();
+    for s in &screening {
+        events.push(event(s.at_ms, &s.kind, s.id, s.summary.clone()));
+    }
     for a in &activities {
         events.push(event(
             a.occurred_ms,
@@ -612,6 +636,7 @@ pub async fn timeline(db: &Db, who: &Identity, id: &str) -> Result<Timeline> {
         exemptions,
         threads,
         consents,
+        screening,
     })
 }
 

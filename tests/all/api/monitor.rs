@@ -486,9 +486,25 @@ async fn the_caseworker_decides_on_flags_and_reads_are_on_the_citizens_access_lo
         app.get("/api/v1/caseworker/citizens?flag=red", &caseworker)
             .await
             .expect_problem(400, "invalid-filter");
-        app.get("/api/v1/caseworker/citizens?track=mixed", &caseworker)
+        app.get("/api/v1/caseworker/citizens?track=purple", &caseworker)
             .await
-            .expect_problem(400, "filter-unavailable");
+            .expect_problem(400, "invalid-filter");
+        // Nobody here has a decided track yet.
+        let undecided = app
+            .get("/api/v1/caseworker/citizens?track=none", &caseworker)
+            .await
+            .expect(200);
+        let everyone = app
+            .get("/api/v1/caseworker/citizens", &caseworker)
+            .await
+            .expect(200);
+        assert_eq!(undecided, everyone);
+        assert_eq!(
+            app.get("/api/v1/caseworker/citizens?track=mixed", &caseworker)
+                .await
+                .expect(200),
+            serde_json::json!([])
+        );
 
         let timeline = app
             .get("/api/v1/caseworker/citizens/mona", &caseworker)

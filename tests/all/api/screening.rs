@@ -294,6 +294,54 @@ async fn the_block_suggests_and_the_caseworkers_decision_is_what_counts() {
             "{backend}"
         );
 
+        // The caseworker's list filters on the decided track, and the timeline has it.
+        let mixed = app
+            .get("/api/v1/caseworker/citizens?track=mixed", &caseworker)
+            .await
+            .expect(200);
+        let ids: Vec<&str> = mixed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["anna-screen"], "{backend}");
+        assert_eq!(mixed[0]["track"], "mixed");
+        let effort = app
+            .get(
+                "/api/v1/caseworker/citizens?track=personal-effort",
+                &caseworker,
+            )
+            .await
+            .expect(200);
+        assert!(
+            effort
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["id"] != "anna-screen"),
+            "{backend}: the newest decision counts"
+        );
+        let undecided = app
+            .get("/api/v1/caseworker/citizens?track=none", &caseworker)
+            .await
+            .expect(200);
+        assert!(undecided
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["id"] != "anna-screen" && c["track"].is_null()));
+        let card = app
+            .get("/api/v1/caseworker/citizens/anna-screen", &caseworker)
+            .await
+            .expect(200);
+        assert_eq!(card["screening"].as_array().unwrap().len(), 4, "{backend}");
+        assert!(card["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "decision"));
+
         // What a caseworker timeline shows: both screenings and both decisions, newest
         // first; the track is the newest decision.
         let db = app.server.market.db();
