@@ -72,6 +72,8 @@ pub mod activity;
 pub mod escalate;
 pub mod jobs;
 pub mod log;
+#[cfg(feature = "native-host")]
+pub mod native;
 #[cfg(feature = "contract-1-1")]
 pub mod notify;
 pub mod profile;

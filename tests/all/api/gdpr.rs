@@ -185,6 +185,7 @@ const NO_CITIZEN_DATA: &[&str] = &[
     "admin_notices",
     "job_postings",
     "esco_concepts",
+    "market_version",
 ];
 
 /// Every table of the schema (without the migrations' own), with its columns.
