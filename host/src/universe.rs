@@ -10,9 +10,15 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 use sqlx::Row;
 
+use async_trait::async_trait;
+
 use crate::auth::{Identity, Role};
-use crate::caps::db::{DbProvider, LegalBasis};
-use crate::caps::Capability;
+use crate::caps::db::{BlockRead, DbProvider, LegalBasis};
+use crate::caps::{
+    CapError, Capability, CapabilityProvider, EscalationRequest, JobPosting, JobQuery, LogLevel,
+    NewActivity, Notification, Profile, RecordedActivity, Scope, ScreeningReport, ScreeningStatus,
+    Thread,
+};
 use crate::market::{now_ms, GrantBasis, Market, Resolved};
 use crate::problem::{Problem, Result};
 use crate::runtime::model::{Action, CallContext, Locale, Localized, Page, RawManifest};
@@ -107,12 +113,195 @@ pub struct BlockConsents {
     pub capabilities: Vec<ConsentState>,
 }
 
+/// A municipality's resolved installations, as of a `market_version` stamp.
+struct Cached {
+    stamp: i64,
+    resolved: Arc<Vec<Resolved>>,
+}
+
 /// Renders universes; shared by all requests.
 pub struct Universe {
     market: Market,
     provider: Arc<DbProvider>,
     loaded: Mutex<HashMap<String, Arc<LoadedBlock>>>,
     health: Mutex<HashMap<(String, String), Health>>,
+    /// What runs per municipality, valid while the database's `market_version` stamp
+    /// (bumped by triggers on every change to installations, versions and blocks) is the
+    /// one it was resolved at.
+    resolved: Mutex<HashMap<String, Cached>>,
+    /// The example blocks linked natively, by block id (the load test's baseline).
+    #[cfg(feature = "native-blocks")]
+    natives: HashMap<String, crate::runtime::native::NativeBlock>,
+    /// The load test's switches for measuring each optimisation on its own.
+    #[cfg(feature = "native-blocks")]
+    bench: BenchSwitches,
+}
+
+/// Only in the load test's build (feature `native-blocks`): turn an optimisation off to
+/// measure what it buys, from the environment at start.
+#[cfg(feature = "native-blocks")]
+#[derive(Debug, Clone, Copy)]
+struct BenchSwitches {
+    /// `UNIVERSE_BENCH_NO_CACHE=1`: resolve the municipality on every page.
+    no_cache: bool,
+    /// `UNIVERSE_BENCH_LOG_EACH_READ=1`: read the profile and log the read once per
+    /// block call, as before the page provider.
+    log_each_read: bool,
+}
+
+#[cfg(feature = "native-blocks")]
+impl BenchSwitches {
+    fn from_env() -> Self {
+        let on = |name: &str| std::env::var(name).is_ok_and(|v| v == "1");
+        Self {
+            no_cache: on("UNIVERSE_BENCH_NO_CACHE"),
+            log_each_read: on("UNIVERSE_BENCH_LOG_EACH_READ"),
+        }
+    }
+}
+
+/// The capability provider of one page (or one block view) of one citizen: the
+/// database provider, except that the citizen's profile is read once for all the
+/// page's blocks and its reads are put on the access log in one insert before the page
+/// is returned ([`PageProvider::log_reads`]).
+struct PageProvider {
+    db: Arc<DbProvider>,
+    /// Read and log the profile per call (the load test's switch).
+    each_read: bool,
+    citizen: String,
+    profile: tokio::sync::OnceCell<std::result::Result<Profile, CapError>>,
+    reads: Mutex<Vec<BlockRead>>,
+}
+
+impl PageProvider {
+    fn new(db: Arc<DbProvider>, citizen: &str, each_read: bool) -> Self {
+        Self {
+            db,
+            each_read,
+            citizen: citizen.to_owned(),
+            profile: tokio::sync::OnceCell::new(),
+            reads: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Record the page's profile reads; the page must not be shown if this fails.
+    async fn log_reads(&self) -> Result<()> {
+        let reads = std::mem::take(&mut *self.reads.lock().expect("lock"));
+        self.db.log_reads(&reads).await.map_err(|e| {
+            tracing::error!(error = %e, "the access log cannot be written");
+            Problem::internal(e)
+        })
+    }
+}
+
+#[async_trait]
+impl CapabilityProvider for PageProvider {
+    async fn storage_get(
+        &self,
+        scope: &Scope,
+        key: &str,
+    ) -> std::result::Result<Option<Vec<u8>>, CapError> {
+        self.db.storage_get(scope, key).await
+    }
+    async fn storage_set(
+        &self,
+        scope: &Scope,
+        key: &str,
+        value: Vec<u8>,
+    ) -> std::result::Result<(), CapError> {
+        self.db.storage_set(scope, key, value).await
+    }
+    async fn storage_delete(&self, scope: &Scope, key: &str) -> std::result::Result<(), CapError> {
+        self.db.storage_delete(scope, key).await
+    }
+    async fn storage_list(
+        &self,
+        scope: &Scope,
+        prefix: &str,
+    ) -> std::result::Result<Vec<String>, CapError> {
+        self.db.storage_list(scope, prefix).await
+    }
+    async fn profile(&self, scope: &Scope) -> std::result::Result<Profile, CapError> {
+        if self.each_read || scope.citizen != self.citizen {
+            return self.db.profile(scope).await;
+        }
+        let profile = self
+            .profile
+            .get_or_init(|| self.db.profile_unlogged(&self.citizen))
+            .await
+            .clone()?;
+        self.reads.lock().expect("lock").push(BlockRead::of(scope));
+        Ok(profile)
+    }
+    async fn jobs_search(
+        &self,
+        scope: &Scope,
+        query: JobQuery,
+    ) -> std::result::Result<Vec<JobPosting>, CapError> {
+        self.db.jobs_search(scope, query).await
+    }
+    async fn job_get(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> std::result::Result<Option<JobPosting>, CapError> {
+        self.db.job_get(scope, id).await
+    }
+    async fn activity_add(
+        &self,
+        scope: &Scope,
+        entry: NewActivity,
+    ) -> std::result::Result<String, CapError> {
+        self.db.activity_add(scope, entry).await
+    }
+    async fn activity_recent(
+        &self,
+        scope: &Scope,
+        kind: Option<String>,
+        limit: u32,
+    ) -> std::result::Result<Vec<RecordedActivity>, CapError> {
+        self.db.activity_recent(scope, kind, limit).await
+    }
+    async fn escalate_open(
+        &self,
+        scope: &Scope,
+        request: EscalationRequest,
+    ) -> std::result::Result<String, CapError> {
+        self.db.escalate_open(scope, request).await
+    }
+    async fn escalate_status(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> std::result::Result<Thread, CapError> {
+        self.db.escalate_status(scope, id).await
+    }
+    async fn escalate_cancel(&self, scope: &Scope, id: &str) -> std::result::Result<(), CapError> {
+        self.db.escalate_cancel(scope, id).await
+    }
+    async fn notify(
+        &self,
+        scope: &Scope,
+        message: Notification,
+    ) -> std::result::Result<String, CapError> {
+        self.db.notify(scope, message).await
+    }
+    async fn screening_report(
+        &self,
+        scope: &Scope,
+        report: ScreeningReport,
+    ) -> std::result::Result<String, CapError> {
+        self.db.screening_report(scope, report).await
+    }
+    async fn screening_status(
+        &self,
+        scope: &Scope,
+    ) -> std::result::Result<ScreeningStatus, CapError> {
+        self.db.screening_status(scope).await
+    }
+    fn log(&self, scope: &Scope, level: LogLevel, message: &str) {
+        self.db.log(scope, level, message);
+    }
 }
 
 impl std::fmt::Debug for Universe {
@@ -137,6 +326,14 @@ impl Universe {
             provider,
             loaded: Mutex::new(HashMap::new()),
             health: Mutex::new(HashMap::new()),
+            resolved: Mutex::new(HashMap::new()),
+            #[cfg(feature = "native-blocks")]
+            natives: crate::runtime::native::examples()
+                .into_iter()
+                .map(|n| (n.id.clone(), n))
+                .collect(),
+            #[cfg(feature = "native-blocks")]
+            bench: BenchSwitches::from_env(),
         }
     }
 
@@ -257,54 +454,80 @@ impl Universe {
     }
 
     /// What runs for this citizen: enabled installations of their municipality whose
-    /// audience includes them, in order.
+    /// audience includes them, in order. One query finds the citizen and the market's
+    /// stamp; the municipality is resolved again only when the stamp moved.
     async fn installations_for(&self, who: &Identity) -> Result<Vec<Resolved>> {
         who.require(Role::Citizen)?;
         let code = who.tenant_str().to_owned();
-        let citizen = self
-            .provider
-            .citizen(&who.subject)
-            .await
-            .map_err(Problem::internal)?
-            .ok_or_else(|| {
-                Problem::not_found(
-                    "unknown-citizen",
-                    "you are not registered as a citizen of this municipality",
-                )
-            })?;
-        if citizen.municipality != code {
+        let row = sqlx::query(
+            "SELECT c.municipality_code, c.groups, m.version AS stamp \
+             FROM citizens c CROSS JOIN market_version m WHERE c.id = $1 AND m.id = 1",
+        )
+        .bind(&who.subject)
+        .fetch_optional(self.market.db().pool())
+        .await?
+        .ok_or_else(|| {
+            Problem::not_found(
+                "unknown-citizen",
+                "you are not registered as a citizen of this municipality",
+            )
+        })?;
+        let municipality: String = row.try_get("municipality_code")?;
+        if municipality != code {
             return Err(Problem::forbidden(
                 "other-tenant",
-                format!(
-                    "you live in municipality {}, not {code}",
-                    citizen.municipality
-                ),
+                format!("you live in municipality {municipality}, not {code}"),
             ));
         }
-        let groups: BTreeSet<&String> = citizen.groups.iter().collect();
-        let resolved: Vec<Resolved> = self
-            .market
-            .resolve_municipality(who, &code)
-            .await?
-            .into_iter()
-            .filter(|r| {
-                r.audience.groups.is_empty() || r.audience.groups.iter().any(|g| groups.contains(g))
-            })
-            .collect();
+        let groups: Vec<String> = serde_json::from_str(&row.try_get::<String, _>("groups")?)
+            .map_err(Problem::internal)?;
+        let stamp: i64 = row.try_get("stamp")?;
+        let resolved = self.resolved(who, &code, stamp).await?;
         // The caseworker's decision, not a screening's suggestion, is the citizen's
         // track; asked for only when some installation targets tracks.
         let track = if resolved.iter().any(|r| !r.audience.tracks.is_empty()) {
-            crate::screening::latest_decision(self.market.db(), &citizen.id).await?
+            crate::screening::latest_decision(self.market.db(), &who.subject).await?
         } else {
             None
         };
         Ok(resolved
-            .into_iter()
+            .iter()
+            .filter(|r| {
+                r.audience.groups.is_empty() || r.audience.groups.iter().any(|g| groups.contains(g))
+            })
             .filter(|r| {
                 r.audience.tracks.is_empty()
                     || track.is_some_and(|t| r.audience.tracks.iter().any(|n| n == t.as_str()))
             })
+            .cloned()
             .collect())
+    }
+
+    /// The municipality's resolved installations as of `stamp` (read before resolving,
+    /// so a change committed meanwhile only makes the next page resolve again).
+    async fn resolved(&self, who: &Identity, code: &str, stamp: i64) -> Result<Arc<Vec<Resolved>>> {
+        #[cfg(feature = "native-blocks")]
+        if self.bench.no_cache {
+            return Ok(Arc::new(self.market.resolve_municipality(who, code).await?));
+        }
+        if let Some(c) = self.resolved.lock().expect("lock").get(code) {
+            if c.stamp == stamp {
+                return Ok(c.resolved.clone());
+            }
+        }
+        let resolved = Arc::new(self.market.resolve_municipality(who, code).await?);
+        let mut cache = self.resolved.lock().expect("lock");
+        // Stamps only grow: never replace a newer resolution with an older one.
+        if cache.get(code).is_none_or(|c| c.stamp < stamp) {
+            cache.insert(
+                code.to_owned(),
+                Cached {
+                    stamp,
+                    resolved: resolved.clone(),
+                },
+            );
+        }
+        Ok(resolved)
     }
 
     async fn call(
@@ -315,6 +538,8 @@ impl Universe {
         view: &str,
         action: Option<&Action>,
         consented: BTreeSet<Capability>,
+        provider: Arc<PageProvider>,
+        native: bool,
     ) -> BlockView {
         let now = now_ms();
         let mut out = BlockView {
@@ -348,12 +573,12 @@ impl Universe {
                     granted: r.granted.iter().filter_map(|g| Capability::parse(g)).collect(),
                     consented,
                 },
-                provider: self.provider.clone(),
+                provider,
             };
             let runtime = self.market.runtime();
             let outcome = match action {
                 Some(a) => runtime.handle_action(&block, &call, a).await,
-                None => runtime.render(&block, &call).await,
+                None => self.render(&block, &call, &r.block, native).await,
             };
             outcome.map_err(|e: CallError| {
                 tracing::warn!(block = %r.block, version = %r.version, kind = e.kind(), error = %e, "block call failed");
@@ -383,6 +608,35 @@ impl Universe {
         out
     }
 
+    fn log_each_read(&self) -> bool {
+        #[cfg(feature = "native-blocks")]
+        return self.bench.log_each_read;
+        #[cfg(not(feature = "native-blocks"))]
+        false
+    }
+
+    /// Render with the component, or (for the load test's baseline, with the feature
+    /// `native-blocks`) with the same block linked natively.
+    async fn render(
+        &self,
+        block: &LoadedBlock,
+        call: &Call,
+        id: &str,
+        native: bool,
+    ) -> std::result::Result<Page, CallError> {
+        #[cfg(feature = "native-blocks")]
+        if native {
+            return match self.natives.get(id) {
+                Some(n) => self.market.runtime().render_native(block, n, call).await,
+                None => Err(CallError::Unsupported(format!(
+                    "{id} is not linked natively"
+                ))),
+            };
+        }
+        let _ = (id, native);
+        self.market.runtime().render(block, call).await
+    }
+
     /// What the citizen allows each installation now (read on every request, so a
     /// withdrawal counts on the next call).
     async fn consented_all(&self, citizen: &str) -> Result<HashMap<i64, BTreeSet<Capability>>> {
@@ -403,14 +657,45 @@ impl Universe {
 
     /// The citizen's whole universe, every block rendered concurrently.
     pub async fn page(&self, who: &Identity, locale: Locale) -> Result<UniversePage> {
+        self.page_with(who, locale, false).await
+    }
+
+    /// [`Universe::page`] with every block that is linked natively (the example
+    /// blocks) run natively instead of in its sandbox: the baseline of the load test.
+    #[cfg(feature = "native-blocks")]
+    pub async fn page_native(&self, who: &Identity, locale: Locale) -> Result<UniversePage> {
+        self.page_with(who, locale, true).await
+    }
+
+    async fn page_with(
+        &self,
+        who: &Identity,
+        locale: Locale,
+        native: bool,
+    ) -> Result<UniversePage> {
         let installations = self.installations_for(who).await?;
         // One query for the consents of every block on the page.
         let mut consents = self.consented_all(&who.subject).await?;
+        let provider = Arc::new(PageProvider::new(
+            self.provider.clone(),
+            &who.subject,
+            self.log_each_read(),
+        ));
         let calls = installations.iter().map(|r| {
             let consented = allowed(r, consents.remove(&r.installation).unwrap_or_default());
-            self.call(who, r, locale, "", None, consented)
+            self.call(
+                who,
+                r,
+                locale,
+                "",
+                None,
+                consented,
+                provider.clone(),
+                native,
+            )
         });
         let blocks = futures_util::future::join_all(calls).await;
+        provider.log_reads().await?;
         Ok(UniversePage {
             municipality: who.tenant_str().to_owned(),
             blocks,
@@ -443,7 +728,25 @@ impl Universe {
                 .remove(&installation)
                 .unwrap_or_default(),
         );
-        Ok(self.call(who, r, locale, view, action, consented).await)
+        let provider = Arc::new(PageProvider::new(
+            self.provider.clone(),
+            &who.subject,
+            self.log_each_read(),
+        ));
+        let view = self
+            .call(
+                who,
+                r,
+                locale,
+                view,
+                action,
+                consented,
+                provider.clone(),
+                false,
+            )
+            .await;
+        provider.log_reads().await?;
+        Ok(view)
     }
 
     /// Per block on the citizen's page: the personal data it asks for, why, and whether

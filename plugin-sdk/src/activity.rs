@@ -26,16 +26,25 @@ pub fn record(
     details: &serde_json::Value,
     occurred_ms: Option<i64>,
 ) -> Result<String, CapabilityError> {
-    raw::add(&raw::NewActivity {
+    let entry = raw::NewActivity {
         kind: kind.to_owned(),
         summary: summary.to_owned(),
         details: details.to_string(),
         occurred_ms,
-    })
+    };
+    #[cfg(feature = "native-host")]
+    if let Some(r) = crate::native::host(|h| h.activity_add(&entry)) {
+        return r;
+    }
+    raw::add(&entry)
 }
 
 /// The activities this block recorded for the citizen, newest first, optionally only of
 /// one kind.
 pub fn recent(kind: Option<&str>, limit: u32) -> Result<Vec<RecordedActivity>, CapabilityError> {
+    #[cfg(feature = "native-host")]
+    if let Some(r) = crate::native::host(|h| h.activity_recent(kind, limit)) {
+        return r;
+    }
     raw::recent(kind, limit)
 }

@@ -195,7 +195,7 @@ fn emit(element: Element, out: &mut Vec<wui::Element>) -> u32 {
     index as u32
 }
 
-fn page(p: Page) -> wui::Page {
+pub(crate) fn page(p: Page) -> wui::Page {
     let mut elements = Vec::with_capacity(p.elements.len());
     for element in p.elements {
         emit(element, &mut elements);

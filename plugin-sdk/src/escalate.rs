@@ -20,7 +20,7 @@ pub fn hand_over_chat(
     transcript: &[ChatMessage],
     summary: &str,
 ) -> Result<String, CapabilityError> {
-    raw::open(&raw::Request::ChatHandover(raw::ChatHandover {
+    open(&raw::Request::ChatHandover(raw::ChatHandover {
         transcript: transcript
             .iter()
             .map(crate::convert::chat_message)
@@ -35,19 +35,35 @@ pub fn request_booking(
     preferred: &[TimeWindow],
     topic: &str,
 ) -> Result<String, CapabilityError> {
-    raw::open(&raw::Request::Booking(raw::BookingRequest {
+    open(&raw::Request::Booking(raw::BookingRequest {
         kind,
         preferred: preferred.to_vec(),
         topic: topic.to_owned(),
     }))
 }
 
+fn open(request: &raw::Request) -> Result<String, CapabilityError> {
+    #[cfg(feature = "native-host")]
+    if let Some(r) = crate::native::host(|h| h.escalate_open(request)) {
+        return r;
+    }
+    raw::open(request)
+}
+
 /// The status of a thread this block opened.
 pub fn status(id: &str) -> Result<Thread, CapabilityError> {
+    #[cfg(feature = "native-host")]
+    if let Some(r) = crate::native::host(|h| h.escalate_status(id)) {
+        return r;
+    }
     raw::status(id)
 }
 
 /// Cancel a thread this block opened.
 pub fn cancel(id: &str) -> Result<(), CapabilityError> {
+    #[cfg(feature = "native-host")]
+    if let Some(r) = crate::native::host(|h| h.escalate_cancel(id)) {
+        return r;
+    }
     raw::cancel(id)
 }

@@ -18,10 +18,18 @@ pub use raw::{JobPosting, JobQuery};
 
 /// Postings matching the query, best first.
 pub fn search(query: &JobQuery) -> Result<Vec<JobPosting>, CapabilityError> {
+    #[cfg(feature = "native-host")]
+    if let Some(r) = crate::native::host(|h| h.jobs_search(query)) {
+        return r;
+    }
     raw::search(query)
 }
 
 /// One posting by id.
 pub fn get(id: &str) -> Result<Option<JobPosting>, CapabilityError> {
+    #[cfg(feature = "native-host")]
+    if let Some(r) = crate::native::host(|h| h.jobs_get(id)) {
+        return r;
+    }
     raw::get(id)
 }

@@ -82,6 +82,8 @@ pub mod activity;
 pub mod escalate;
 pub mod jobs;
 pub mod log;
+#[cfg(feature = "native-host")]
+pub mod native;
 #[cfg(any(feature = "contract-1-1", feature = "contract-1-2"))]
 pub mod notify;
 pub mod profile;

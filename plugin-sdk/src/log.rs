@@ -9,17 +9,25 @@ use crate::bindings::jobunivers::block::log as raw;
 
 /// Detail for debugging.
 pub fn debug(message: &str) {
-    raw::write(raw::Level::Debug, message);
+    write(raw::Level::Debug, message);
 }
 /// Normal operation.
 pub fn info(message: &str) {
-    raw::write(raw::Level::Info, message);
+    write(raw::Level::Info, message);
 }
 /// Something unexpected that the block handled.
 pub fn warn(message: &str) {
-    raw::write(raw::Level::Warn, message);
+    write(raw::Level::Warn, message);
 }
 /// Something failed.
 pub fn error(message: &str) {
-    raw::write(raw::Level::Error, message);
+    write(raw::Level::Error, message);
+}
+
+fn write(level: raw::Level, message: &str) {
+    #[cfg(feature = "native-host")]
+    if crate::native::host(|h| h.log(level, message)).is_some() {
+        return;
+    }
+    raw::write(level, message);
 }

@@ -12,9 +12,14 @@ use crate::CapabilityError;
 /// Put a message in the citizen's inbox, optionally linking to a view of this block;
 /// returns its id.
 pub fn send(title: &str, body: &str, view: Option<&str>) -> Result<String, CapabilityError> {
-    raw::send(&raw::Notification {
+    let message = raw::Notification {
         title: title.to_owned(),
         body: body.to_owned(),
         view: view.map(str::to_owned),
-    })
+    };
+    #[cfg(feature = "native-host")]
+    if let Some(r) = crate::native::host(|h| h.notify(&message)) {
+        return r;
+    }
+    raw::send(&message)
 }

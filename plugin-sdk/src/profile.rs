@@ -19,5 +19,9 @@ pub use raw::{Area, CitizenProfile, Education, Experience, Occupation, Skill};
 
 /// The profile with the field groups this block may see.
 pub fn get() -> Result<CitizenProfile, CapabilityError> {
+    #[cfg(feature = "native-host")]
+    if let Some(r) = crate::native::host(|h| h.profile()) {
+        return r;
+    }
     raw::get()
 }

@@ -17,21 +17,37 @@ use crate::{BlockError, CapabilityError};
 
 /// The value stored under `key`, if any.
 pub fn get(key: &str) -> Result<Option<Vec<u8>>, CapabilityError> {
+    #[cfg(feature = "native-host")]
+    if let Some(r) = crate::native::host(|h| h.storage_get(key)) {
+        return r;
+    }
     raw::get(key)
 }
 
 /// Store `value` under `key`, replacing what was there.
 pub fn set(key: &str, value: &[u8]) -> Result<(), CapabilityError> {
+    #[cfg(feature = "native-host")]
+    if let Some(r) = crate::native::host(|h| h.storage_set(key, value)) {
+        return r;
+    }
     raw::set(key, value)
 }
 
 /// Remove `key`; removing a missing key is not an error.
 pub fn delete(key: &str) -> Result<(), CapabilityError> {
+    #[cfg(feature = "native-host")]
+    if let Some(r) = crate::native::host(|h| h.storage_delete(key)) {
+        return r;
+    }
     raw::delete(key)
 }
 
 /// The keys that start with `prefix`, in order.
 pub fn list_keys(prefix: &str) -> Result<Vec<String>, CapabilityError> {
+    #[cfg(feature = "native-host")]
+    if let Some(r) = crate::native::host(|h| h.storage_list(prefix)) {
+        return r;
+    }
     raw::list_keys(prefix)
 }
 

@@ -6,8 +6,9 @@
 //!   server (`jobunivers serve --demo`) on 127.0.0.1:8080 (or `JOBUNIVERS_ADDR`).
 //! - `test`: build the blocks, then run the whole test suite.
 //! - `bench`: build the blocks, then run the benchmarks (release build).
-//! - `loadtest`: load the demo citizen's universe page over HTTP with wrk, on SQLite and
-//!   on PostgreSQL (release build).
+//! - `loadtest`: load the demo citizen's universe page (8 blocks) over HTTP with wrk, on
+//!   SQLite and on PostgreSQL, sandboxed and with the blocks linked natively (release
+//!   build; `host/benches/universe.rs`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -207,128 +208,22 @@ fn bench() -> Result<(), String> {
 }
 
 /// Load-test the citizen's universe page over HTTP with `wrk` (from Debian's `wrk`
-/// package): a release build of the demo server on SQLite, then on a throwaway
-/// PostgreSQL database, each loaded for 15 s with 32 connections as the demo citizen.
+/// package): the demo citizen's page of 8 blocks on SQLite and on a throwaway PostgreSQL
+/// database, each with the blocks sandboxed and with the same blocks linked natively
+/// (`host/benches/universe.rs`, release build).
 fn loadtest() -> Result<(), String> {
     blocks()?;
-    run({
-        let mut c = cargo();
-        c.args([
-            "build",
-            "--release",
-            "-p",
-            "jobunivers-host",
-            "--bin",
-            "jobunivers",
-        ]);
-        c
-    })?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"));
-    let binary = target.join("release/jobunivers");
-    let blocks_dir = wasm("cv_coach").parent().expect("a folder").to_owned();
-    let postgres = std::env::var("JOBUNIVERS_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    let db_name = format!("jobunivers_loadtest_{}", std::process::id());
-    for (backend, port) in [("sqlite", 18301), ("postgres", 18302)] {
-        let data = std::env::temp_dir().join(format!(
-            "jobunivers-loadtest-{backend}-{}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&data);
-        let mut server = Command::new(&binary);
-        server
-            .args(["serve", "--demo", "--addr", &format!("127.0.0.1:{port}")])
-            .arg("--data-dir")
-            .arg(&data)
-            .arg("--blocks-dir")
-            .arg(&blocks_dir)
-            .env("JOBUNIVERS_LOG", "error")
-            .stdout(std::process::Stdio::null());
-        if backend == "postgres" {
-            psql(&postgres, &format!("CREATE DATABASE {db_name}"))?;
-            server.args(["--database-url", &format!("{postgres}/{db_name}")]);
-        }
-        let mut child = server
-            .spawn()
-            .map_err(|e| format!("starting {}: {e}", binary.display()))?;
-        let result = load(port);
-        let _ = child.kill();
-        let _ = child.wait();
-        let _ = std::fs::remove_dir_all(&data);
-        if backend == "postgres" {
-            psql(
-                &postgres,
-                &format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"),
-            )?;
-        }
-        println!("== {backend}\n{}", result?);
-    }
-    Ok(())
-}
-
-/// Wait for the server on `port`, sign in as the demo citizen and run wrk.
-fn load(port: u16) -> Result<String, String> {
-    let base = format!("http://127.0.0.1:{port}");
-    let mut ready = false;
-    for _ in 0..300 {
-        if Command::new("curl")
-            .args(["-fs", &format!("{base}/healthz")])
-            .output()
-            .is_ok_and(|o| o.status.success())
-        {
-            ready = true;
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(500));
-    }
-    if !ready {
-        return Err(format!("the server on {base} did not come up"));
-    }
-    let login = Command::new("curl")
-        .args([
-            "-fs",
-            "-X",
-            "POST",
-            &format!("{base}/api/v1/dev/login"),
-            "-H",
-            "content-type: application/json",
-        ])
-        .args(["-d", r#"{"user": "demo-citizen"}"#])
-        .output()
-        .map_err(|e| format!("curl: {e}"))?;
-    let body = String::from_utf8_lossy(&login.stdout);
-    let token = body
-        .split("\"token\":\"")
-        .nth(1)
-        .and_then(|t| t.split('"').next())
-        .ok_or_else(|| format!("no token in {body}"))?;
-    let out = Command::new("wrk")
-        .args([
-            "-t2",
-            "-c32",
-            "-d15s",
-            "--latency",
-            "-H",
-            &format!("Authorization: Bearer {token}"),
-        ])
-        .arg(format!("{base}/api/v1/universe"))
-        .output()
-        .map_err(|e| format!("wrk (apt-get install wrk): {e}"))?;
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-fn psql(url: &str, sql: &str) -> Result<(), String> {
-    let status = Command::new("psql")
-        .args([&format!("{url}/postgres"), "-q", "-c", sql])
-        .status()
-        .map_err(|e| format!("psql: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("psql failed: {sql}"))
-    }
+    let mut c = cargo();
+    c.args([
+        "bench",
+        "-p",
+        "jobunivers-host",
+        "--features",
+        "native-blocks",
+        "--bench",
+        "universe",
+    ]);
+    run(c)
 }
 
 fn main() -> ExitCode {

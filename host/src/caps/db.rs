@@ -21,9 +21,13 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 use tokio::sync::broadcast;
 
+use std::sync::Arc;
+
+use tokio::sync::OwnedMutexGuard;
+
 use super::memory::MemoryLimits;
 use super::*;
-use crate::db::{Db, DbError};
+use crate::db::{Backend, Db, DbError};
 use crate::runtime::model::ChatRole;
 
 const DAY_MS: i64 = 86_400_000;
@@ -56,6 +60,31 @@ pub struct Citizen {
     pub municipality: String,
     /// The groups the citizen belongs to (matched against installations' audiences).
     pub groups: Vec<String>,
+}
+
+/// One read of a citizen's profile by a block, as the access log records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockRead {
+    /// Whose profile.
+    pub citizen: String,
+    /// `vendor.block` that read it.
+    pub block_id: String,
+    /// Its version.
+    pub block_version: String,
+    /// When (Unix ms).
+    pub at_ms: i64,
+}
+
+impl BlockRead {
+    /// The read a call in `scope` makes.
+    pub fn of(scope: &Scope) -> Self {
+        Self {
+            citizen: scope.citizen.clone(),
+            block_id: scope.block_id.clone(),
+            block_version: scope.block_version.clone(),
+            at_ms: scope.now_ms,
+        }
+    }
 }
 
 /// Why the host may let an installation use a capability on a citizen's data.
@@ -92,10 +121,26 @@ const NOTIFICATION_BACKLOG: usize = 1024;
 pub struct DbProvider {
     db: Db,
     limits: MemoryLimits,
+    /// On SQLite, the writers of this process take turns here before they ask SQLite
+    /// for its write lock: a writer that finds the lock taken would otherwise sleep in
+    /// SQLite's busy handler (1, 2, 5, 10 ... ms) instead of starting the moment the
+    /// lock is free. Other processes are still kept out by the lock itself.
+    write_turn: Option<Arc<tokio::sync::Mutex<()>>>,
     /// New notifications, for open inbox pages of this process.
     notifications: broadcast::Sender<NotificationEvent>,
     /// This process among those sharing the database (see [`super::live`]).
     origin: std::sync::Arc<str>,
+}
+
+/// Whether SQLite writers take turns in the process (always, except when the load test
+/// measures what it buys: `UNIVERSE_BENCH_NO_WRITE_TURN=1` with the feature
+/// `native-blocks`).
+fn serialize_sqlite_writes() -> bool {
+    #[cfg(feature = "native-blocks")]
+    if std::env::var("UNIVERSE_BENCH_NO_WRITE_TURN").is_ok_and(|v| v == "1") {
+        return false;
+    }
+    true
 }
 
 fn decode_error(e: serde_json::Error) -> DbError {
@@ -137,9 +182,12 @@ impl DbProvider {
         let (notifications, _) = broadcast::channel(NOTIFICATION_BACKLOG);
         let mut seed = [0u8; 8];
         getrandom::fill(&mut seed).expect("the operating system's random source");
+        let write_turn = (db.backend() == Backend::Sqlite && serialize_sqlite_writes())
+            .then(|| Arc::new(tokio::sync::Mutex::new(())));
         Self {
             db,
             limits,
+            write_turn,
             notifications,
             origin: hex::encode(seed).into(),
         }
@@ -359,12 +407,87 @@ impl DbProvider {
         Ok(())
     }
 
-    async fn begin(&self) -> Result<Transaction<'static, Any>, CapError> {
-        self.db
+    /// The citizen's whole profile (empty when none is stored), without putting the
+    /// read on the access log: the caller must log it with [`DbProvider::log_reads`]
+    /// before the data leaves the host (the universe logs all reads of a page in one
+    /// insert).
+    pub async fn profile_unlogged(&self, citizen: &str) -> Result<Profile, CapError> {
+        let fail = |e| unavailable("the profile", e);
+        let row = sqlx::query("SELECT profile FROM profiles WHERE citizen_id = $1")
+            .bind(citizen)
+            .fetch_optional(self.db.pool())
+            .await
+            .map_err(fail)?;
+        match row {
+            Some(row) => {
+                let json: String = row.try_get("profile").map_err(fail)?;
+                serde_json::from_str(&json).map_err(|e| {
+                    tracing::error!(error = %e, citizen, "a stored profile is not valid JSON");
+                    CapError::Unavailable("the profile cannot be reached right now".into())
+                })
+            }
+            None => Ok(Profile::default()),
+        }
+    }
+
+    /// Put blocks' reads of personal data on the citizens' access log, all in one
+    /// statement (so all or none).
+    pub async fn log_reads(&self, reads: &[BlockRead]) -> Result<(), sqlx::Error> {
+        if reads.is_empty() {
+            return Ok(());
+        }
+        let mut sql = String::from(
+            "INSERT INTO data_access_log (citizen_id, actor, what, why, at_ms) VALUES ",
+        );
+        for i in 0..reads.len() {
+            let b = i * 5;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5
+            ));
+        }
+        let _turn = self.write_turn().await;
+        let mut q = sqlx::query(&sql);
+        for r in reads {
+            q = q
+                .bind(r.citizen.as_str())
+                .bind(format!("block:{}@{}", r.block_id, r.block_version))
+                .bind(PROFILE_WHAT)
+                .bind(PROFILE_WHY)
+                .bind(r.at_ms);
+        }
+        q.execute(self.db.pool()).await?;
+        Ok(())
+    }
+
+    /// This process's turn to write (SQLite only; see `write_turn`), held until the
+    /// write has committed.
+    async fn write_turn(&self) -> Option<OwnedMutexGuard<()>> {
+        match &self.write_turn {
+            Some(turn) => Some(turn.clone().lock_owned().await),
+            None => None,
+        }
+    }
+
+    /// A write transaction, with this process's turn to write.
+    async fn begin(
+        &self,
+    ) -> Result<(Option<OwnedMutexGuard<()>>, Transaction<'static, Any>), CapError> {
+        let turn = self.write_turn().await;
+        let tx = self
+            .db
             .pool()
             .begin()
             .await
-            .map_err(|e| unavailable("the database", e))
+            .map_err(|e| unavailable("the database", e))?;
+        Ok((turn, tx))
     }
 }
 
@@ -481,7 +604,7 @@ impl CapabilityProvider for DbProvider {
         }
         plain_text([key])?;
         let fail = |e| installation_error("storage", inst, e);
-        let mut tx = self.begin().await?;
+        let (_turn, mut tx) = self.begin().await?;
         let used: i64 = sqlx::query(TAKE_TURN)
             .bind(inst)
             .bind(&scope.citizen)
@@ -541,7 +664,7 @@ impl CapabilityProvider for DbProvider {
             return Ok(());
         }
         let fail = |e| unavailable("storage", e);
-        let mut tx = self.begin().await?;
+        let (_turn, mut tx) = self.begin().await?;
         // The pair's turn, as in `storage_set` (an update, so a pair that never stored
         // anything is not created); without a usage row there is nothing to delete.
         let locked = sqlx::query(
@@ -611,34 +734,11 @@ impl CapabilityProvider for DbProvider {
     }
 
     async fn profile(&self, scope: &Scope) -> Result<Profile, CapError> {
-        let fail = |e| unavailable("the profile", e);
-        let row = sqlx::query("SELECT profile FROM profiles WHERE citizen_id = $1")
-            .bind(&scope.citizen)
-            .fetch_optional(self.db.pool())
-            .await
-            .map_err(fail)?;
-        let profile = match row {
-            Some(row) => {
-                let json: String = row.try_get("profile").map_err(fail)?;
-                serde_json::from_str(&json).map_err(|e| {
-                    tracing::error!(error = %e, citizen = %scope.citizen, "a stored profile is not valid JSON");
-                    CapError::Unavailable("the profile cannot be reached right now".into())
-                })?
-            }
-            None => Profile::default(),
-        };
+        let profile = self.profile_unlogged(&scope.citizen).await?;
         // The profile leaves the provider only once its reading is on record.
-        sqlx::query(
-            "INSERT INTO data_access_log (citizen_id, actor, what, why, at_ms) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(&scope.citizen)
-        .bind(format!("block:{}@{}", scope.block_id, scope.block_version))
-        .bind(PROFILE_WHAT)
-        .bind(PROFILE_WHY)
-        .bind(scope.now_ms)
-        .execute(self.db.pool())
-        .await
-        .map_err(fail)?;
+        self.log_reads(&[BlockRead::of(scope)])
+            .await
+            .map_err(|e| unavailable("the profile", e))?;
         Ok(profile)
     }
 
@@ -730,6 +830,7 @@ impl CapabilityProvider for DbProvider {
             entry.summary.as_str(),
             entry.details.as_str(),
         ])?;
+        let _turn = self.write_turn().await;
         let id: i64 = sqlx::query(
             "INSERT INTO activities (citizen_id, municipality_code, installation_id, block_id, kind, summary, details, occurred_ms, recorded_ms) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -808,7 +909,7 @@ impl CapabilityProvider for DbProvider {
             CapError::Invalid("the request cannot be stored".into())
         })?;
         let fail = |e| unavailable("the jobcentre", e);
-        let mut tx = self.begin().await?;
+        let (_turn, mut tx) = self.begin().await?;
         let id: i64 = sqlx::query(
             "INSERT INTO threads (citizen_id, municipality_code, installation_id, block_id, request, state, waiting_for, created_ms, updated_ms) \
              VALUES ($1, $2, $3, $4, $5, 'open', 'jobcentre', $6, $6) RETURNING id",
@@ -913,6 +1014,7 @@ impl CapabilityProvider for DbProvider {
     async fn escalate_cancel(&self, scope: &Scope, id: &str) -> Result<(), CapError> {
         let inst = installation(scope)?;
         let thread_id = parse_id(id, "thread-").ok_or_else(|| no_thread(id))?;
+        let _turn = self.write_turn().await;
         let done = sqlx::query(
             "UPDATE threads SET state = 'cancelled', waiting_for = 'none', updated_ms = $4 \
              WHERE id = $1 AND installation_id = $2 AND citizen_id = $3",
@@ -938,7 +1040,7 @@ impl CapabilityProvider for DbProvider {
                 .chain(message.view.as_deref()),
         )?;
         let fail = |e| installation_error("the inbox", inst, e);
-        let mut tx = self.begin().await?;
+        let (_turn, mut tx) = self.begin().await?;
         // Counting and inserting in the pair's turn: two concurrent messages cannot both
         // be the last one allowed.
         sqlx::query(TAKE_TURN)
@@ -1018,7 +1120,7 @@ impl CapabilityProvider for DbProvider {
         let answers = serde_json::to_string(&report.answers)
             .map_err(|e| CapError::Invalid(format!("the answers cannot be kept: {e}")))?;
         let fail = |e| installation_error("screening", inst, e);
-        let mut tx = self.begin().await?;
+        let (_turn, mut tx) = self.begin().await?;
         // Counting and inserting in the pair's turn, as for messages.
         sqlx::query(TAKE_TURN)
             .bind(inst)
@@ -1073,7 +1175,7 @@ impl CapabilityProvider for DbProvider {
     /// is logged like a profile read.
     async fn screening_status(&self, scope: &Scope) -> Result<ScreeningStatus, CapError> {
         let fail = |e| unavailable("screening", e);
-        let mut tx = self.begin().await?;
+        let (_turn, mut tx) = self.begin().await?;
         let status = crate::screening::status_of(&mut tx, &scope.citizen, &scope.municipality)
             .await
             .map_err(fail)?;

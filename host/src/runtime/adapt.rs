@@ -13,11 +13,12 @@ use super::state::HostState;
 
 type HostResult<T> = wasmtime::Result<Result<T, CapError>>;
 
-macro_rules! adapt {
-    ($m:ident => $v:ident) => {
-        pub(crate) mod $m {
-            use super::*;
-            use $v::jobunivers::block as w;
+/// The conversions between one set of generated contract types (`$w`, the contract's
+/// `jobunivers:block` package: the host's wasmtime bindings, or the SDK's own for blocks
+/// linked natively) and the host's model and capability types.
+macro_rules! convert {
+    ($($w:tt)+) => {
+            use $($w)+ as w;
 
             impl From<CapError> for w::types::CapabilityError {
                 fn from(e: CapError) -> Self {
@@ -34,10 +35,6 @@ macro_rules! adapt {
                 }
             }
 
-            fn out<T, U: From<T>>(r: HostResult<T>) -> wasmtime::Result<Result<U, w::types::CapabilityError>> {
-                r.map(|r| r.map(U::from).map_err(Into::into))
-            }
-
             pub(crate) fn context(c: &model::CallContext) -> w::types::Context {
                 w::types::Context {
                     citizen: c.citizen.clone(),
@@ -52,45 +49,11 @@ macro_rules! adapt {
                 }
             }
 
-            pub(crate) fn action(a: &model::Action) -> $v::exports::jobunivers::block::block::Action {
-                $v::exports::jobunivers::block::block::Action {
-                    id: a.id.clone(),
-                    payload: a.payload.clone(),
-                    fields: a.fields.clone(),
-                }
-            }
-
-            pub(crate) fn manifest(m: w::types::Manifest) -> model::RawManifest {
-                let loc = |l: w::types::Localized| model::Localized { da: l.da, en: l.en };
-                model::RawManifest {
-                    id: m.id,
-                    name: loc(m.name),
-                    description: loc(m.description),
-                    version: m.version,
-                    category: m.category,
-                    capabilities: m
-                        .capabilities
-                        .into_iter()
-                        .map(|c| model::CapabilityRequest { name: c.name, reason: loc(c.reason) })
-                        .collect(),
-                    config_schema: m.config_schema,
-                    default_config: m.default_config,
-                }
-            }
-
-            pub(crate) fn block_error(e: $v::exports::jobunivers::block::block::BlockError) -> super::super::BlockFault {
-                use $v::exports::jobunivers::block::block::BlockError as E;
-                match e {
-                    E::BadRequest(m) => super::super::BlockFault::BadRequest(m),
-                    E::Failed(m) => super::super::BlockFault::Failed(m),
-                }
-            }
-
-            fn choices(c: Vec<w::ui::Choice>) -> Vec<model::Choice> {
+            pub(crate) fn choices(c: Vec<w::ui::Choice>) -> Vec<model::Choice> {
                 c.into_iter().map(|c| model::Choice { value: c.value, label: c.label }).collect()
             }
 
-            fn chat_message(m: w::ui::ChatMessage) -> model::ChatMessage {
+            pub(crate) fn chat_message(m: w::ui::ChatMessage) -> model::ChatMessage {
                 model::ChatMessage {
                     role: match m.role {
                         w::ui::ChatRole::Citizen => model::ChatRole::Citizen,
@@ -185,36 +148,6 @@ macro_rules! adapt {
                 (p.title, elements)
             }
 
-            impl w::types::Host for HostState {}
-            impl w::ui::Host for HostState {}
-
-            impl w::log::Host for HostState {
-                async fn write(&mut self, level: w::log::Level, message: String) -> wasmtime::Result<()> {
-                    let level = match level {
-                        w::log::Level::Debug => LogLevel::Debug,
-                        w::log::Level::Info => LogLevel::Info,
-                        w::log::Level::Warn => LogLevel::Warn,
-                        w::log::Level::Error => LogLevel::Error,
-                    };
-                    self.log(level, message)
-                }
-            }
-
-            impl w::storage::Host for HostState {
-                async fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, w::types::CapabilityError>> {
-                    out(self.storage_get(key).await)
-                }
-                async fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), w::types::CapabilityError>> {
-                    out(self.storage_set(key, value).await)
-                }
-                async fn delete(&mut self, key: String) -> wasmtime::Result<Result<(), w::types::CapabilityError>> {
-                    out(self.storage_delete(key).await)
-                }
-                async fn list_keys(&mut self, prefix: String) -> wasmtime::Result<Result<Vec<String>, w::types::CapabilityError>> {
-                    out(self.storage_list(prefix).await)
-                }
-            }
-
             impl From<caps::Concept> for w::profile::Occupation {
                 fn from(c: caps::Concept) -> Self { Self { uri: c.uri, label: c.label } }
             }
@@ -253,12 +186,6 @@ macro_rules! adapt {
                 }
             }
 
-            impl w::profile::Host for HostState {
-                async fn get(&mut self) -> wasmtime::Result<Result<w::profile::CitizenProfile, w::types::CapabilityError>> {
-                    out(self.profile_get().await)
-                }
-            }
-
             impl From<caps::JobPosting> for w::jobs::JobPosting {
                 fn from(j: caps::JobPosting) -> Self {
                     Self {
@@ -278,29 +205,9 @@ macro_rules! adapt {
                 }
             }
 
-            impl w::jobs::Host for HostState {
-                async fn search(&mut self, q: w::jobs::JobQuery) -> wasmtime::Result<Result<Vec<w::jobs::JobPosting>, w::types::CapabilityError>> {
-                    let q = caps::JobQuery { text: q.text, occupations: q.occupations, postal_code: q.postal_code, limit: q.limit };
-                    self.jobs_search(q).await.map(|r| r.map(|v| v.into_iter().map(Into::into).collect()).map_err(Into::into))
-                }
-                async fn get(&mut self, id: String) -> wasmtime::Result<Result<Option<w::jobs::JobPosting>, w::types::CapabilityError>> {
-                    self.job_get(id).await.map(|r| r.map(|j| j.map(Into::into)).map_err(Into::into))
-                }
-            }
-
             impl From<caps::RecordedActivity> for w::activity::RecordedActivity {
                 fn from(a: caps::RecordedActivity) -> Self {
                     Self { id: a.id, kind: a.kind, summary: a.summary, details: a.details, occurred_ms: a.occurred_ms }
-                }
-            }
-
-            impl w::activity::Host for HostState {
-                async fn add(&mut self, e: w::activity::NewActivity) -> wasmtime::Result<Result<String, w::types::CapabilityError>> {
-                    let e = caps::NewActivity { kind: e.kind, summary: e.summary, details: e.details, occurred_ms: e.occurred_ms };
-                    out(self.activity_add(e).await)
-                }
-                async fn recent(&mut self, kind: Option<String>, limit: u32) -> wasmtime::Result<Result<Vec<w::activity::RecordedActivity>, w::types::CapabilityError>> {
-                    self.activity_recent(kind, limit).await.map(|r| r.map(|v| v.into_iter().map(Into::into).collect()).map_err(Into::into))
                 }
             }
 
@@ -323,24 +230,142 @@ macro_rules! adapt {
                 }
             }
 
+            pub(crate) fn job_query(q: w::jobs::JobQuery) -> caps::JobQuery {
+                caps::JobQuery { text: q.text, occupations: q.occupations, postal_code: q.postal_code, limit: q.limit }
+            }
+
+            pub(crate) fn new_activity(e: w::activity::NewActivity) -> caps::NewActivity {
+                caps::NewActivity { kind: e.kind, summary: e.summary, details: e.details, occurred_ms: e.occurred_ms }
+            }
+
+            pub(crate) fn log_level(level: w::log::Level) -> LogLevel {
+                match level {
+                    w::log::Level::Debug => LogLevel::Debug,
+                    w::log::Level::Info => LogLevel::Info,
+                    w::log::Level::Warn => LogLevel::Warn,
+                    w::log::Level::Error => LogLevel::Error,
+                }
+            }
+
+            pub(crate) fn escalation_request(r: w::escalate::Request) -> caps::EscalationRequest {
+                match r {
+                    w::escalate::Request::ChatHandover(h) => caps::EscalationRequest::ChatHandover {
+                        transcript: h.transcript.into_iter().map(chat_message).collect(),
+                        summary: h.summary,
+                    },
+                    w::escalate::Request::Booking(b) => caps::EscalationRequest::Booking {
+                        kind: match b.kind {
+                            w::escalate::MeetingKind::Physical => caps::MeetingKind::Physical,
+                            w::escalate::MeetingKind::Video => caps::MeetingKind::Video,
+                            w::escalate::MeetingKind::Phone => caps::MeetingKind::Phone,
+                        },
+                        preferred: b.preferred.into_iter().map(|t| caps::TimeWindow { start_ms: t.start_ms, end_ms: t.end_ms }).collect(),
+                        topic: b.topic,
+                    },
+                }
+            }
+
+    };
+}
+
+#[cfg(feature = "native-blocks")]
+pub(crate) use convert;
+
+macro_rules! adapt {
+    ($m:ident => $v:ident) => {
+        pub(crate) mod $m {
+            use super::*;
+            convert!($v::jobunivers::block);
+
+            fn out<T, U: From<T>>(r: HostResult<T>) -> wasmtime::Result<Result<U, w::types::CapabilityError>> {
+                r.map(|r| r.map(U::from).map_err(Into::into))
+            }
+
+            pub(crate) fn action(a: &model::Action) -> $v::exports::jobunivers::block::block::Action {
+                $v::exports::jobunivers::block::block::Action {
+                    id: a.id.clone(),
+                    payload: a.payload.clone(),
+                    fields: a.fields.clone(),
+                }
+            }
+
+            pub(crate) fn manifest(m: w::types::Manifest) -> model::RawManifest {
+                let loc = |l: w::types::Localized| model::Localized { da: l.da, en: l.en };
+                model::RawManifest {
+                    id: m.id,
+                    name: loc(m.name),
+                    description: loc(m.description),
+                    version: m.version,
+                    category: m.category,
+                    capabilities: m
+                        .capabilities
+                        .into_iter()
+                        .map(|c| model::CapabilityRequest { name: c.name, reason: loc(c.reason) })
+                        .collect(),
+                    config_schema: m.config_schema,
+                    default_config: m.default_config,
+                }
+            }
+
+            pub(crate) fn block_error(e: $v::exports::jobunivers::block::block::BlockError) -> super::super::BlockFault {
+                use $v::exports::jobunivers::block::block::BlockError as E;
+                match e {
+                    E::BadRequest(m) => super::super::BlockFault::BadRequest(m),
+                    E::Failed(m) => super::super::BlockFault::Failed(m),
+                }
+            }
+
+            impl w::types::Host for HostState {}
+            impl w::ui::Host for HostState {}
+
+            impl w::log::Host for HostState {
+                async fn write(&mut self, level: w::log::Level, message: String) -> wasmtime::Result<()> {
+                    self.log(log_level(level), message)
+                }
+            }
+
+            impl w::storage::Host for HostState {
+                async fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, w::types::CapabilityError>> {
+                    out(self.storage_get(key).await)
+                }
+                async fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), w::types::CapabilityError>> {
+                    out(self.storage_set(key, value).await)
+                }
+                async fn delete(&mut self, key: String) -> wasmtime::Result<Result<(), w::types::CapabilityError>> {
+                    out(self.storage_delete(key).await)
+                }
+                async fn list_keys(&mut self, prefix: String) -> wasmtime::Result<Result<Vec<String>, w::types::CapabilityError>> {
+                    out(self.storage_list(prefix).await)
+                }
+            }
+
+            impl w::profile::Host for HostState {
+                async fn get(&mut self) -> wasmtime::Result<Result<w::profile::CitizenProfile, w::types::CapabilityError>> {
+                    out(self.profile_get().await)
+                }
+            }
+
+            impl w::jobs::Host for HostState {
+                async fn search(&mut self, q: w::jobs::JobQuery) -> wasmtime::Result<Result<Vec<w::jobs::JobPosting>, w::types::CapabilityError>> {
+                    self.jobs_search(job_query(q)).await.map(|r| r.map(|v| v.into_iter().map(Into::into).collect()).map_err(Into::into))
+                }
+                async fn get(&mut self, id: String) -> wasmtime::Result<Result<Option<w::jobs::JobPosting>, w::types::CapabilityError>> {
+                    self.job_get(id).await.map(|r| r.map(|j| j.map(Into::into)).map_err(Into::into))
+                }
+            }
+
+            impl w::activity::Host for HostState {
+                async fn add(&mut self, e: w::activity::NewActivity) -> wasmtime::Result<Result<String, w::types::CapabilityError>> {
+                    out(self.activity_add(new_activity(e)).await)
+                }
+                async fn recent(&mut self, kind: Option<String>, limit: u32) -> wasmtime::Result<Result<Vec<w::activity::RecordedActivity>, w::types::CapabilityError>> {
+                    self.activity_recent(kind, limit).await.map(|r| r.map(|v| v.into_iter().map(Into::into).collect()).map_err(Into::into))
+                }
+            }
+
             impl w::escalate::Host for HostState {
                 async fn open(&mut self, r: w::escalate::Request) -> wasmtime::Result<Result<String, w::types::CapabilityError>> {
-                    let r = match r {
-                        w::escalate::Request::ChatHandover(h) => caps::EscalationRequest::ChatHandover {
-                            transcript: h.transcript.into_iter().map(chat_message).collect(),
-                            summary: h.summary,
-                        },
-                        w::escalate::Request::Booking(b) => caps::EscalationRequest::Booking {
-                            kind: match b.kind {
-                                w::escalate::MeetingKind::Physical => caps::MeetingKind::Physical,
-                                w::escalate::MeetingKind::Video => caps::MeetingKind::Video,
-                                w::escalate::MeetingKind::Phone => caps::MeetingKind::Phone,
-                            },
-                            preferred: b.preferred.into_iter().map(|t| caps::TimeWindow { start_ms: t.start_ms, end_ms: t.end_ms }).collect(),
-                            topic: b.topic,
-                        },
-                    };
-                    out(self.escalate_open(r).await)
+                    out(self.escalate_open(escalation_request(r)).await)
                 }
                 async fn status(&mut self, id: String) -> wasmtime::Result<Result<w::escalate::Thread, w::types::CapabilityError>> {
                     out(self.escalate_status(id).await)

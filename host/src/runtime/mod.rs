@@ -13,6 +13,8 @@ mod engine;
 mod errors;
 mod inspect;
 pub mod model;
+#[cfg(feature = "native-blocks")]
+pub mod native;
 mod state;
 pub mod validate;
 
@@ -375,24 +377,7 @@ impl Runtime {
     }
 
     fn store(&self, block: &LoadedBlock, call: &Call) -> Store<HostState> {
-        let scope = Scope {
-            installation: call.installation.clone(),
-            block_id: block.manifest.raw.id.clone(),
-            block_version: block.manifest.raw.version.clone(),
-            citizen: call.ctx.citizen.clone(),
-            municipality: call.ctx.municipality.clone(),
-            now_ms: call.ctx.now_ms,
-        };
-        let state = HostState::new(StateConfig {
-            scope,
-            requested: block.requested.clone(),
-            permissions: call.permissions.clone(),
-            provider: call.provider.clone(),
-            max_memory_bytes: self.config.max_memory_bytes,
-            max_calls: self.config.max_capability_calls,
-            max_log_bytes: self.config.max_log_bytes,
-        });
-        let mut store = Store::new(&self.engine, state);
+        let mut store = Store::new(&self.engine, self.state(block, call));
         store.limiter(|s| &mut s.limiter);
         let ticks = self
             .config
@@ -403,6 +388,27 @@ impl Runtime {
         store.set_epoch_deadline(ticks as u64);
         store.epoch_deadline_trap();
         store
+    }
+
+    /// The capability gate and sandbox data of one call.
+    fn state(&self, block: &LoadedBlock, call: &Call) -> HostState {
+        let scope = Scope {
+            installation: call.installation.clone(),
+            block_id: block.manifest.raw.id.clone(),
+            block_version: block.manifest.raw.version.clone(),
+            citizen: call.ctx.citizen.clone(),
+            municipality: call.ctx.municipality.clone(),
+            now_ms: call.ctx.now_ms,
+        };
+        HostState::new(StateConfig {
+            scope,
+            requested: block.requested.clone(),
+            permissions: call.permissions.clone(),
+            provider: call.provider.clone(),
+            max_memory_bytes: self.config.max_memory_bytes,
+            max_calls: self.config.max_capability_calls,
+            max_log_bytes: self.config.max_log_bytes,
+        })
     }
 
     /// Name a failed call for what it was.

@@ -4,6 +4,8 @@
 //! [`Problem`]s into responses.
 
 mod api;
+#[cfg(feature = "native-blocks")]
+mod bench;
 mod caseworker;
 mod dialogue;
 mod extract;
@@ -77,6 +79,8 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", monitor::routes())
         .nest("/api/v1", caseworker::routes())
         .split_for_parts();
+    #[cfg(feature = "native-blocks")]
+    let api = api.merge(bench::routes());
     let openapi = Arc::new(openapi);
     Router::new()
         .route("/healthz", get(healthz))

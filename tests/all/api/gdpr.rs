@@ -275,6 +275,7 @@ const NO_CITIZEN_DATA: &[&str] = &[
     "screening_settings",
     "monitoring_rules",
     "monitoring_defaults",
+    "market_version",
 ];
 
 /// Every table of the schema (without the migrations' own), with its columns.
