@@ -20,5 +20,6 @@ pub mod runtime;
 pub mod seed;
 pub mod server;
 pub mod template;
+pub mod ui;
 pub mod universe;
 pub mod web;

@@ -67,6 +67,9 @@ pub struct ServerConfig {
     pub jwt_audience: String,
     /// Where the example blocks' components are (for the demo).
     pub blocks_dir: Option<PathBuf>,
+    /// The web UI's static files (the dkfds design system, built by `cargo xtask ui`);
+    /// `None` serves no `/static/`. Start-up fails if the directory is not built.
+    pub static_dir: Option<PathBuf>,
 }
 
 impl ServerConfig {
@@ -83,6 +86,7 @@ impl ServerConfig {
             jwt_issuer: "jobunivers".into(),
             jwt_audience: "jobunivers-api".into(),
             blocks_dir: None,
+            static_dir: Some(crate::ui::default_static_dir()),
         }
     }
 }
@@ -182,6 +186,10 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         provider.seed_demo().await?;
         crate::import::seed_demo_concepts(market.db()).await?;
     }
+    let ui = Arc::new(crate::ui::Ui::new(
+        &config.data_dir,
+        config.static_dir.clone(),
+    )?);
     let universe = Arc::new(Universe::new(market.clone(), provider));
     let listener = TcpListener::bind(config.addr)
         .await
@@ -193,6 +201,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         dev_users,
         universe: universe.clone(),
         dialogue: crate::dialogue::Dialogue::new(market.db().clone()),
+        ui,
     };
     let task = tokio::spawn(web::serve(listener, state));
     Ok(RunningServer {
