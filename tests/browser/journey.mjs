@@ -16,7 +16,7 @@
 // whose name contains this text).
 
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -71,14 +71,20 @@ class Journey {
     this.browser = browser;
     this.url = url;
     this.shot = 0;
+    this.checked = 0;
     this.failures = [];
     this.state = {};
   }
 
   /// A new browser page (its own cookies) at a width, watching for script errors and
   /// Content-Security-Policy violations.
-  async page({ width = 1280, height = 900, locale = "da-DK" } = {}) {
-    const context = await this.browser.newContext({ viewport: { width, height }, locale, acceptDownloads: true });
+  async page({ width = 1280, height = 900, locale = "da-DK", javaScript = true } = {}) {
+    const context = await this.browser.newContext({
+      viewport: { width, height },
+      locale,
+      acceptDownloads: true,
+      javaScriptEnabled: javaScript,
+    });
     const page = await context.newPage();
     page.on("pageerror", (e) => this.fail(`script error on ${page.url()}: ${e.message}`));
     page.on("console", (m) => {
@@ -113,15 +119,23 @@ class Journey {
     await page.waitForLoadState("load");
   }
 
-  /// Check the page with axe-core and screenshot it as `<n>-<name>.png`.
-  async check(page, name) {
+  /// Screenshot the page as `<n>-<name>.png`.
+  async screenshot(page, name) {
     this.shot += 1;
     const file = join(SHOTS, `${String(this.shot).padStart(2, "0")}-${name}.png`);
     await page.screenshot({ path: file, fullPage: true });
+    return file;
+  }
+
+  /// Check the page with axe-core and screenshot it as `<n>-<name>.png`. (A page of a
+  /// context without JavaScript cannot run axe-core: check the same address in a
+  /// context with JavaScript, and take the screenshot of the other with `screenshot`.)
+  async check(page, name) {
+    const file = await this.screenshot(page, name);
     // Through the DevTools protocol, so the page's CSP (no inline scripts) stays on.
     await page.evaluate(axe.source);
     const result = await page.evaluate(
-      (tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] }),
+      (tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags } }),
       AXE_TAGS,
     );
     const width = page.viewportSize().width;
@@ -139,7 +153,9 @@ class Journey {
         console.log(`  note ${line}`);
       }
     }
-    console.log(`  page ${name}: ${file} (${result.violations.length} axe findings, ${bad.length} serious or critical)`);
+    this.checked += 1;
+    this.expect(result.passes.length > 10, `${name}: axe-core ran (${result.passes.length} rules passed)`);
+    console.log(`  page ${name}: ${file} (axe: ${result.passes.length} rules passed, ${result.violations.length} violated, ${bad.length} serious or critical)`);
   }
 }
 
@@ -150,6 +166,9 @@ async function main() {
     }
   }
   mkdirSync(SHOTS, { recursive: true });
+  for (const old of readdirSync(SHOTS).filter((f) => f.endsWith(".png"))) {
+    rmSync(join(SHOTS, old));
+  }
   const data = mkdtempSync(join(tmpdir(), "jobunivers-browser-"));
   const { child, url } = await startServer(data);
   console.log(`server: ${url} (data in ${data})`);
@@ -188,8 +207,8 @@ async function main() {
       }
     }
   } finally {
-    await browser.close();
     child.kill("SIGTERM");
+    await Promise.race([browser.close(), new Promise((r) => setTimeout(r, 10_000))]);
     rmSync(data, { recursive: true, force: true });
   }
   if (j.failures.length > 0) {
@@ -199,7 +218,7 @@ async function main() {
     }
     process.exit(1);
   }
-  console.log(`\nbrowser journey: passed; ${j.shot} pages checked with axe-core, screenshots in ${SHOTS}`);
+  console.log(`\nbrowser journey: passed; ${j.checked} pages checked with axe-core, ${j.shot} screenshots in ${SHOTS}`);
 }
 
 main().catch((e) => {

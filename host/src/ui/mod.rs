@@ -281,4 +281,63 @@ mod tests {
         assert!(env.get_template("base.html").is_ok());
         assert!(env.get_template("error.html").is_ok());
     }
+
+    #[test]
+    fn a_failed_block_shows_the_placeholder_and_block_text_stays_text() {
+        use crate::runtime::model::{Element, LinkTarget, Page, TextStyle};
+        use crate::universe::BlockView;
+        let env = environment().unwrap();
+        let failed = BlockView {
+            installation: 3,
+            block: "v.broken".into(),
+            version: "1.0.0".into(),
+            status: "failed".into(),
+            page: None,
+            placeholder: Some("Denne del af siden kan ikke vises lige nu.".into()),
+            failure: Some("trap".into()),
+        };
+        let ok = BlockView {
+            installation: 4,
+            block: "v.ok".into(),
+            version: "1.0.0".into(),
+            status: "ok".into(),
+            page: Some(Page {
+                title: Some("<b>Titel</b>".into()),
+                elements: vec![
+                    Element::Paragraph {
+                        text: "<script>alert(1)</script>".into(),
+                        style: TextStyle::Normal,
+                    },
+                    Element::Link {
+                        label: "Se mere".into(),
+                        target: LinkTarget::External(
+                            "https://example.org/\"onmouseover=\"x".into(),
+                        ),
+                    },
+                ],
+            }),
+            placeholder: None,
+            failure: None,
+        };
+        let blocks = vec![
+            blocks::prepare(&failed, None, 2, ""),
+            blocks::prepare(&ok, None, 2, ""),
+        ];
+        let html = env
+            .get_template("citizen/universe.html")
+            .unwrap()
+            .render(minijinja::context! {
+                lang => "da",
+                municipality => "0751",
+                blocks => minijinja::value::Serde(blocks),
+                csrf => "token",
+                csrf_field => CSRF_FIELD,
+            })
+            .unwrap();
+        assert!(html.contains("Denne del af siden kan ikke vises lige nu."));
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"));
+        assert!(!html.contains("<script>alert"));
+        assert!(html.contains("&lt;b&gt;Titel&lt;&#x2f;b&gt;"));
+        assert!(!html.contains("\"onmouseover"), "{html}");
+    }
 }

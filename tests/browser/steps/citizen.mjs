@@ -63,6 +63,7 @@ export const steps = [
       await summary.getByRole("link").first().click();
       await employer.fill("Aarhus Kommune");
       await page.getByLabel("Stilling").fill("Pædagogmedhjælper");
+      await page.getByLabel("Sådan søgte du").selectOption({ label: "E-mail" });
       await page.getByRole("button", { name: "Gem ansøgningen" }).click();
       await page.waitForLoadState("load");
       j.expect((await page.locator(".ju-error-summary").count()) === 0, "the valid form is accepted");
@@ -78,10 +79,14 @@ export const steps = [
       const chat = block(page, /Chat|Spørg/);
       await chat.getByRole("link", { name: /^Åbn/ }).click();
       await page.waitForLoadState("load");
+      // With JavaScript the message goes without a reload; the input keeps the focus.
       await page.getByLabel("Din besked").fill("Hvornår skal jeg søge job?");
+      const before = page.url();
       await page.getByRole("button", { name: "Send", exact: true }).click();
-      await page.waitForLoadState("load");
-      await page.getByText("Hvornår skal jeg søge job?").first().waitFor();
+      await page.locator(".ju-chat-message", { hasText: "Hvornår skal jeg søge job?" }).first().waitFor();
+      j.expect(page.url() === before, "the chat answered in place");
+      const focused = await page.evaluate(() => document.activeElement && document.activeElement.name === "message");
+      j.expect(focused, "the message field has the focus again");
       await j.check(page, "chat");
       await page.getByRole("button", { name: /medarbejder|person/i }).first().click();
       await page.waitForLoadState("load");
@@ -131,15 +136,24 @@ export const steps = [
       const page = j.state.citizenPage;
       await j.goto(page, "/my-data");
       await j.check(page, "my-data");
-      const withdraw = page.getByRole("button", { name: /^Træk samtykke tilbage/ }).first();
-      const label = (await withdraw.textContent()).replace(/^Træk samtykke tilbage/, "");
+      // The demo citizen starts without consents: give one, withdraw it, give it again.
+      const first = page.getByRole("button", { name: /^Giv samtykke/ }).first();
+      // The button's hidden text names the data and the block: "Giv samtykke: Dit CV, CV-coach".
+      const what = (await first.textContent()).trim().replace(/^Giv samtykke:\s*/, "");
+      const quoted = what.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      const give = page.getByRole("button", { name: new RegExp(`^Giv samtykke\\s*:\\s*${quoted}$`) });
+      const withdraw = page.getByRole("button", { name: new RegExp(`^Træk samtykke tilbage\\s*:\\s*${quoted}$`) });
+      await first.click();
+      await page.waitForLoadState("load");
+      await page.getByText("Dit samtykke er givet.", { exact: false }).waitFor();
       await withdraw.click();
       await page.waitForLoadState("load");
       await page.getByText("Dit samtykke er trukket tilbage.", { exact: false }).waitFor();
-      const allow = page.getByRole("button", { name: `Giv samtykke${label}` });
-      await allow.click();
+      j.expect((await give.count()) === 1, "the consent is withdrawn");
+      await give.click();
       await page.waitForLoadState("load");
       await page.getByText("Dit samtykke er givet.", { exact: false }).waitFor();
+      j.expect((await withdraw.count()) === 1, "the consent is given again");
       await j.check(page, "my-data-consent");
       const download = page.waitForEvent("download");
       await page.getByRole("link", { name: "Hent mine data (JSON)" }).first().click();
@@ -172,6 +186,28 @@ export const steps = [
       await page.waitForLoadState("load");
       await page.getByRole("heading", { level: 1, name: "Tilgængelighedserklæring" }).waitFor();
       await j.check(page, "tilgaengelighed");
+    },
+  },
+  {
+    name: "chats without JavaScript",
+    run: async (j) => {
+      const page = await j.page({ javaScript: false });
+      await j.login(page, CITIZEN);
+      await page.getByRole("heading", { level: 1, name: "Mit jobunivers" }).waitFor();
+      const chat = block(page, /Chat|Spørg/);
+      await chat.getByLabel("Din besked").fill("Hvad er en joblog?");
+      await chat.getByRole("button", { name: "Send", exact: true }).click();
+      await page.waitForURL(/\/universe\/blocks\/\d+$/);
+      await page.getByText("Hvad er en joblog?").first().waitFor();
+      await j.screenshot(page, "chat-without-javascript");
+      // The same page, checked with axe-core (which needs JavaScript).
+      const checked = await j.page();
+      await j.login(checked, CITIZEN);
+      await checked.goto(page.url());
+      await checked.getByText("Hvad er en joblog?").first().waitFor();
+      await j.check(checked, "chat-after-no-javascript");
+      await page.context().close();
+      await checked.context().close();
     },
   },
   {
