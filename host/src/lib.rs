@@ -22,5 +22,6 @@ pub mod screening;
 pub mod seed;
 pub mod server;
 pub mod template;
+pub mod ui;
 pub mod universe;
 pub mod web;

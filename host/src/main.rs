@@ -53,6 +53,10 @@ enum Command {
         /// Where the example blocks' components are (for --demo).
         #[arg(long)]
         blocks_dir: Option<PathBuf>,
+        /// The web UI's static files (the dkfds design system, built by `cargo xtask ui`);
+        /// by default this checkout's marketplace-ui/dist.
+        #[arg(long, env = "JOBUNIVERS_STATIC_DIR")]
+        static_dir: Option<PathBuf>,
         /// Largest package accepted, in bytes.
         #[arg(long, env = "JOBUNIVERS_MAX_PACKAGE_BYTES", default_value_t = jobunivers_host::market::DEFAULT_MAX_PACKAGE_BYTES)]
         max_package_bytes: usize,
@@ -241,6 +245,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             demo,
             dev_login,
             blocks_dir,
+            static_dir,
             max_package_bytes,
             jwt_secret,
             jwt_public_key,
@@ -255,6 +260,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             config.demo = demo;
             config.dev_login = dev_login;
             config.blocks_dir = blocks_dir;
+            if let Some(dir) = static_dir {
+                config.static_dir = Some(dir);
+            }
             config.max_package_bytes = max_package_bytes;
             config.jwt_issuer = jwt_issuer;
             config.jwt_audience = jwt_audience;
@@ -273,6 +281,10 @@ async fn run(cli: Cli) -> Result<(), String> {
                 running.addr
             ));
             if demo {
+                emit(&format!(
+                    "demo: open http://{0}/ in a browser and sign in as a demo user (Danish; English at the top of each page)\n",
+                    running.addr
+                ));
                 emit(&format!(
                     "demo: the catalog is at http://{0}/api/v1/catalog; sign in with POST http://{0}/api/v1/dev/login {{\"user\": \"admin-0751\"}} (users: GET /api/v1/dev/users)\n",
                     running.addr

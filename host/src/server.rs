@@ -70,6 +70,9 @@ pub struct ServerConfig {
     /// How often the availability monitoring rules are evaluated (also once at start);
     /// `None` turns the schedule off (evaluation after each activity stays).
     pub monitor_interval: Option<std::time::Duration>,
+    /// The web UI's static files (the dkfds design system, built by `cargo xtask ui`);
+    /// `None` serves no `/static/`. Start-up fails if the directory is not built.
+    pub static_dir: Option<PathBuf>,
 }
 
 impl ServerConfig {
@@ -87,6 +90,7 @@ impl ServerConfig {
             jwt_audience: "jobunivers-api".into(),
             blocks_dir: None,
             monitor_interval: Some(std::time::Duration::from_secs(15 * 60)),
+            static_dir: Some(crate::ui::default_static_dir()),
         }
     }
 }
@@ -201,6 +205,10 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
             every,
         )));
     }
+    let ui = Arc::new(crate::ui::Ui::new(
+        &config.data_dir,
+        config.static_dir.clone(),
+    )?);
     let universe = Arc::new(Universe::new(market.clone(), provider));
     let listener = TcpListener::bind(config.addr)
         .await
@@ -212,6 +220,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         dev_users,
         universe: universe.clone(),
         dialogue: crate::dialogue::Dialogue::new(market.db().clone()),
+        ui,
     };
     let task = tokio::spawn(web::serve(listener, state));
     Ok(RunningServer {

@@ -19,4 +19,5 @@ mod import;
 mod runtime;
 mod storage;
 mod template;
+mod ui;
 mod validation;

@@ -2,9 +2,14 @@
 //!
 //! - `blocks`: build every example block and test fixture to a component
 //!   (`target/wasm32-wasip2/release/*.wasm`).
-//! - `demo`: build the blocks and the host, check the example blocks and run the demo
-//!   server (`jobunivers serve --demo`) on 127.0.0.1:8080 (or `JOBUNIVERS_ADDR`).
-//! - `test`: build the blocks, then run the whole test suite.
+//! - `ui`: install the web UI's design system from the npm registry (`npm ci` in
+//!   marketplace-ui/) and copy its css, js, fonts and icons with the UI's own script and
+//!   stylesheet into marketplace-ui/dist/, which the host serves under /static/.
+//! - `demo`: build the UI, the blocks and the host, check the example blocks and run the
+//!   demo server (`jobunivers serve --demo`) on 127.0.0.1:8080 (or `JOBUNIVERS_ADDR`).
+//! - `test`: build the UI and the blocks, run the whole test suite, then the browser
+//!   journey (tests/browser: Debian's chromium driven by playwright-core, axe-core on
+//!   every page).
 //! - `bench`: build the blocks, then run the benchmarks (release build).
 //! - `loadtest`: load the demo citizen's universe page (8 blocks) over HTTP with wrk, on
 //!   SQLite and on PostgreSQL, sandboxed and with the blocks linked natively (release
@@ -135,7 +140,76 @@ fn wasm(name: &str) -> PathBuf {
         .join(format!("{name}.wasm"))
 }
 
+/// `npm` with this project's settings: no audit or funding requests, only the registry.
+fn npm(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new("npm");
+    c.current_dir(dir)
+        .args(args)
+        .args(["--no-audit", "--no-fund", "--loglevel=error"]);
+    c
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(to).map_err(|e| format!("creating {}: {e}", to.display()))?;
+    let entries =
+        std::fs::read_dir(from).map_err(|e| format!("reading {}: {e}", from.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("reading {}: {e}", from.display()))?;
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        if src.is_dir() {
+            copy_dir(&src, &dst)?;
+        } else {
+            std::fs::copy(&src, &dst)
+                .map_err(|e| format!("copying {} to {}: {e}", src.display(), dst.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// The web UI's static files: the dkfds design system from the npm registry (pinned by
+/// marketplace-ui/package-lock.json) and the UI's own script and stylesheet, in
+/// marketplace-ui/dist/ (git-ignored).
+fn ui() -> Result<(), String> {
+    let dir = root().join("marketplace-ui");
+    run(npm(&dir, &["ci"]))?;
+    let dkfds = dir.join("node_modules/dkfds/dist");
+    let dist = dir.join("dist");
+    if dist.exists() {
+        std::fs::remove_dir_all(&dist).map_err(|e| format!("removing {}: {e}", dist.display()))?;
+    }
+    for part in ["css", "js", "fonts", "img"] {
+        copy_dir(&dkfds.join(part), &dist.join(part))?;
+    }
+    copy_dir(&dir.join("static/app"), &dist.join("app"))?;
+    println!(
+        "web UI: the design system and the UI's files are in {}",
+        dist.display()
+    );
+    Ok(())
+}
+
+/// The browser journey: `npm ci` in tests/browser (playwright-core and axe-core), then
+/// the journey script against a fresh demo server (Debian's chromium).
+fn browser() -> Result<(), String> {
+    let dir = root().join("tests/browser");
+    run(npm(&dir, &["ci"]))?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    let mut c = Command::new("node");
+    c.current_dir(root())
+        .arg(dir.join("journey.mjs"))
+        .env("JOBUNIVERS_BIN", target.join("debug/jobunivers"))
+        .env(
+            "JOBUNIVERS_BLOCKS_DIR",
+            wasm("cv_coach").parent().expect("a folder"),
+        )
+        .env("JOBUNIVERS_SCREENSHOTS", target.join("browser"));
+    run(c)
+}
+
 fn demo() -> Result<(), String> {
+    ui()?;
     blocks()?;
     run({
         let mut c = cargo();
@@ -194,10 +268,18 @@ fn jobunivers_command(args: &[&str]) -> Command {
 }
 
 fn test() -> Result<(), String> {
+    ui()?;
     blocks()?;
     let mut c = cargo();
     c.args(["test", "--workspace"]);
-    run(c)
+    run(c)?;
+    // The browser journey runs the host binary that `cargo test` built.
+    run({
+        let mut c = cargo();
+        c.args(["build", "-p", "jobunivers-host", "--bin", "jobunivers"]);
+        c
+    })?;
+    browser()
 }
 
 fn bench() -> Result<(), String> {
@@ -230,11 +312,13 @@ fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
     let result = match task.as_str() {
         "blocks" => blocks(),
+        "ui" => ui(),
+        "browser" => browser(),
         "demo" => demo(),
         "test" => test(),
         "bench" => bench(),
         "loadtest" => loadtest(),
-        _ => Err("usage: cargo xtask <blocks|demo|test|bench|loadtest>".into()),
+        _ => Err("usage: cargo xtask <blocks|ui|demo|test|browser|bench|loadtest>".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -20,6 +20,14 @@ pub struct MaybeCaller(pub Option<Identity>);
 
 async fn identify(parts: &Parts, state: &AppState) -> Result<Option<Identity>, Problem> {
     let Some(value) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
+        // The web UI's scripts (the live inbox's EventSource cannot send headers) read
+        // the API with the UI's session cookie; only for GET, so a cookie never
+        // authorises a change.
+        if parts.method == axum::http::Method::GET {
+            if let Some(token) = crate::ui::session_token(&parts.headers) {
+                return state.auth.verify(&token).map(Some);
+            }
+        }
         return Ok(None);
     };
     let value = value.to_str().map_err(|_| {

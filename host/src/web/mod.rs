@@ -55,6 +55,8 @@ pub struct AppState {
     pub universe: Arc<crate::universe::Universe>,
     /// The dialogue between citizens and jobcentres.
     pub dialogue: crate::dialogue::Dialogue,
+    /// The web UI's templates and keys.
+    pub ui: Arc<crate::ui::Ui>,
 }
 
 impl IntoResponse for Problem {
@@ -82,7 +84,7 @@ pub fn router(state: AppState) -> Router {
     #[cfg(feature = "native-blocks")]
     let api = api.merge(bench::routes());
     let openapi = Arc::new(openapi);
-    Router::new()
+    let app = Router::new()
         .route("/healthz", get(healthz))
         .route(
             "/api/v1/openapi.json",
@@ -92,14 +94,16 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .merge(api)
-        .fallback(|| async {
-            Problem::not_found(
-                "no-route",
-                "there is no such address; the API is described at /api/v1/openapi.json",
-            )
-        })
-        .with_state(state)
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .merge(crate::ui::routes(&state))
+        .fallback(
+            |axum::extract::State(state): axum::extract::State<AppState>,
+             uri: axum::http::Uri,
+             headers: axum::http::HeaderMap| async move {
+                crate::ui::not_found(&state, &uri, &headers)
+            },
+        )
+        .with_state(state);
+    crate::ui::secure(app).layer(tower_http::trace::TraceLayer::new_for_http())
 }
 
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {

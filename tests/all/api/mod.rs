@@ -101,6 +101,8 @@ pub async fn spawn_apps_with(change: impl Fn(&mut ServerConfig)) -> Vec<TestApp>
         }
         config.dev_login = true;
         config.jwt = JwtKeys::Secret(Secret(SECRET.into()));
+        // The pages do not need the design system's files (tests/all/ui.rs checks them).
+        config.static_dir = None;
         change(&mut config);
         let server = server::start(config).await.expect("the server starts");
         apps.push(TestApp {
