@@ -832,6 +832,7 @@ async fn a_notification_reaches_a_stream_open_on_another_process() {
         let mut config = jobunivers_host::server::ServerConfig::new(data.path().to_owned());
         config.addr = "127.0.0.1:0".parse().unwrap();
         config.database_url = Some(url);
+        config.static_dir = None;
         config.jwt = jobunivers_host::server::JwtKeys::Secret(jobunivers_host::server::Secret(
             super::SECRET.into(),
         ));
