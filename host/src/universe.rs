@@ -108,6 +108,16 @@ pub struct BlockConsents {
     pub capabilities: Vec<ConsentState>,
 }
 
+/// What one block call of a page may use and how it runs.
+struct HowToCall {
+    /// What the citizen allows the installation.
+    consented: BTreeSet<Capability>,
+    /// The page's provider.
+    provider: Arc<PageProvider>,
+    /// Run the natively linked build (the load test's baseline).
+    native: bool,
+}
+
 /// A municipality's resolved installations, as of a `market_version` stamp.
 struct Cached {
     stamp: i64,
@@ -505,10 +515,13 @@ impl Universe {
         locale: Locale,
         view: &str,
         action: Option<&Action>,
-        consented: BTreeSet<Capability>,
-        provider: Arc<PageProvider>,
-        native: bool,
+        how: HowToCall,
     ) -> BlockView {
+        let HowToCall {
+            consented,
+            provider,
+            native,
+        } = how;
         let now = now_ms();
         let mut out = BlockView {
             installation: r.installation,
@@ -650,9 +663,11 @@ impl Universe {
                 locale,
                 "",
                 None,
-                consented,
-                provider.clone(),
-                native,
+                HowToCall {
+                    consented,
+                    provider: provider.clone(),
+                    native,
+                },
             )
         });
         let blocks = futures_util::future::join_all(calls).await;
@@ -699,9 +714,11 @@ impl Universe {
                 locale,
                 view,
                 action,
-                consented,
-                provider.clone(),
-                false,
+                HowToCall {
+                    consented,
+                    provider: provider.clone(),
+                    native: false,
+                },
             )
             .await;
         provider.log_reads().await?;
