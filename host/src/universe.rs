@@ -113,6 +113,16 @@ pub struct BlockConsents {
     pub capabilities: Vec<ConsentState>,
 }
 
+/// What one block call of a page may use and how it runs.
+struct HowToCall {
+    /// What the citizen allows the installation.
+    consented: BTreeSet<Capability>,
+    /// The page's provider.
+    provider: Arc<PageProvider>,
+    /// Run the natively linked build (the load test's baseline).
+    native: bool,
+}
+
 /// A municipality's resolved installations, as of a `market_version` stamp.
 struct Cached {
     stamp: i64,
@@ -133,13 +143,11 @@ pub struct Universe {
     #[cfg(feature = "native-blocks")]
     natives: HashMap<String, crate::runtime::native::NativeBlock>,
     /// The load test's switches for measuring each optimisation on its own.
-    #[cfg(feature = "native-blocks")]
     bench: BenchSwitches,
 }
 
 /// Only in the load test's build (feature `native-blocks`): turn an optimisation off to
-/// measure what it buys, from the environment at start.
-#[cfg(feature = "native-blocks")]
+/// measure what it buys, from the environment at start. Always off otherwise.
 #[derive(Debug, Clone, Copy)]
 struct BenchSwitches {
     /// `UNIVERSE_BENCH_NO_CACHE=1`: resolve the municipality on every page.
@@ -149,10 +157,11 @@ struct BenchSwitches {
     log_each_read: bool,
 }
 
-#[cfg(feature = "native-blocks")]
 impl BenchSwitches {
     fn from_env() -> Self {
-        let on = |name: &str| std::env::var(name).is_ok_and(|v| v == "1");
+        let on = |name: &str| {
+            cfg!(feature = "native-blocks") && std::env::var(name).is_ok_and(|v| v == "1")
+        };
         Self {
             no_cache: on("UNIVERSE_BENCH_NO_CACHE"),
             log_each_read: on("UNIVERSE_BENCH_LOG_EACH_READ"),
@@ -332,7 +341,6 @@ impl Universe {
                 .into_iter()
                 .map(|n| (n.id.clone(), n))
                 .collect(),
-            #[cfg(feature = "native-blocks")]
             bench: BenchSwitches::from_env(),
         }
     }
@@ -506,7 +514,6 @@ impl Universe {
     /// The municipality's resolved installations as of `stamp` (read before resolving,
     /// so a change committed meanwhile only makes the next page resolve again).
     async fn resolved(&self, who: &Identity, code: &str, stamp: i64) -> Result<Arc<Vec<Resolved>>> {
-        #[cfg(feature = "native-blocks")]
         if self.bench.no_cache {
             return Ok(Arc::new(self.market.resolve_municipality(who, code).await?));
         }
@@ -537,10 +544,13 @@ impl Universe {
         locale: Locale,
         view: &str,
         action: Option<&Action>,
-        consented: BTreeSet<Capability>,
-        provider: Arc<PageProvider>,
-        native: bool,
+        how: HowToCall,
     ) -> BlockView {
+        let HowToCall {
+            consented,
+            provider,
+            native,
+        } = how;
         let now = now_ms();
         let mut out = BlockView {
             installation: r.installation,
@@ -608,13 +618,6 @@ impl Universe {
         out
     }
 
-    fn log_each_read(&self) -> bool {
-        #[cfg(feature = "native-blocks")]
-        return self.bench.log_each_read;
-        #[cfg(not(feature = "native-blocks"))]
-        false
-    }
-
     /// Render with the component, or (for the load test's baseline, with the feature
     /// `native-blocks`) with the same block linked natively.
     async fn render(
@@ -679,7 +682,7 @@ impl Universe {
         let provider = Arc::new(PageProvider::new(
             self.provider.clone(),
             &who.subject,
-            self.log_each_read(),
+            self.bench.log_each_read,
         ));
         let calls = installations.iter().map(|r| {
             let consented = allowed(r, consents.remove(&r.installation).unwrap_or_default());
@@ -689,9 +692,11 @@ impl Universe {
                 locale,
                 "",
                 None,
-                consented,
-                provider.clone(),
-                native,
+                HowToCall {
+                    consented,
+                    provider: provider.clone(),
+                    native,
+                },
             )
         });
         let blocks = futures_util::future::join_all(calls).await;
@@ -731,7 +736,7 @@ impl Universe {
         let provider = Arc::new(PageProvider::new(
             self.provider.clone(),
             &who.subject,
-            self.log_each_read(),
+            self.bench.log_each_read,
         ));
         let view = self
             .call(
@@ -740,9 +745,11 @@ impl Universe {
                 locale,
                 view,
                 action,
-                consented,
-                provider.clone(),
-                false,
+                HowToCall {
+                    consented,
+                    provider: provider.clone(),
+                    native: false,
+                },
             )
             .await;
         provider.log_reads().await?;

@@ -136,11 +136,8 @@ pub struct DbProvider {
 /// measures what it buys: `UNIVERSE_BENCH_NO_WRITE_TURN=1` with the feature
 /// `native-blocks`).
 fn serialize_sqlite_writes() -> bool {
-    #[cfg(feature = "native-blocks")]
-    if std::env::var("UNIVERSE_BENCH_NO_WRITE_TURN").is_ok_and(|v| v == "1") {
-        return false;
-    }
-    true
+    !(cfg!(feature = "native-blocks")
+        && std::env::var("UNIVERSE_BENCH_NO_WRITE_TURN").is_ok_and(|v| v == "1"))
 }
 
 fn decode_error(e: serde_json::Error) -> DbError {
