@@ -28,7 +28,10 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/admin/catalog/{block}", get(block_page))
         .route("/admin/install/{block}", get(install_page).post(install))
         .route("/admin/installations/{id}", get(edit_page).post(edit))
-        .route("/admin/installations/{id}/uninstall", get(uninstall_page))
+        .route(
+            "/admin/installations/{id}/uninstall",
+            get(uninstall_page).post(uninstall),
+        )
         .route("/admin/installations/{id}/{action}", post(act))
         .route("/admin/preview", get(preview))
 }
@@ -94,7 +97,12 @@ async fn catalog(
     let offset = q.offset.unwrap_or(0);
     let more = offset + (page.blocks.len() as i64) < page.total;
     let mut next = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in [("q", &q.q), ("category", &q.category), ("capability", &q.capability), ("vendor", &q.vendor)] {
+    for (k, v) in [
+        ("q", &q.q),
+        ("category", &q.category),
+        ("capability", &q.capability),
+        ("vendor", &q.vendor),
+    ] {
         if let Some(v) = v {
             next.append_pair(k, v);
         }
@@ -157,10 +165,16 @@ fn summary(errors: &[(String, String)]) -> Vec<minijinja::Value> {
             let anchor = match ptr.strip_prefix("/config") {
                 Some(rest) if !rest.is_empty() => {
                     let mut id = String::from("cfg");
-                    id.extend(rest.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }));
+                    id.extend(
+                        rest.chars()
+                            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }),
+                    );
                     id
                 }
-                _ => format!("f-{}", ptr.trim_start_matches('/').split('/').next().unwrap_or("")),
+                _ => format!(
+                    "f-{}",
+                    ptr.trim_start_matches('/').split('/').next().unwrap_or("")
+                ),
             };
             context! { anchor => anchor, pointer => ptr, detail => detail }
         })
@@ -230,7 +244,11 @@ fn groups_of(form: &Form) -> Audience {
 }
 
 fn position_of(form: &Form) -> std::result::Result<Option<i64>, Problem> {
-    match form.get("position").map(str::trim).filter(|p| !p.is_empty()) {
+    match form
+        .get("position")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
         None => Ok(None),
         Some(p) => p.parse().map(Some).map_err(|_| {
             Problem::invalid("invalid-position", "the order must be a whole number").at("/position")
@@ -262,7 +280,10 @@ async fn install_page(
         position: String::new(),
         errors: vec![],
     };
-    Ok(ctx.ok("admin/install.html", context! { nav => "catalog", ..w.context() }))
+    Ok(ctx.ok(
+        "admin/install.html",
+        context! { nav => "catalog", ..w.context() },
+    ))
 }
 
 async fn install(
@@ -364,7 +385,8 @@ async fn edit(
                     &code,
                     id,
                     InstallationChange {
-                        requirement: Some(requirement.clone()).filter(|r| !r.is_empty() && *r != i.requirement),
+                        requirement: Some(requirement.clone())
+                            .filter(|r| !r.is_empty() && *r != i.requirement),
                         config: Some(config.clone()),
                         granted: Some(granted.clone()),
                         audience: Some(groups_of(&form)),
@@ -422,23 +444,41 @@ async fn act(
     let m = &state.market;
     let change = |c: InstallationChange| m.change_installation(&who, &code, id, c);
     let key = match action.as_str() {
-        "upgrade" => m.upgrade(&who, &code, id).await.map(|_| "admin.flash.upgraded")?,
-        "rollback" => m.rollback(&who, &code, id).await.map(|_| "admin.flash.rolled_back")?,
+        "upgrade" => m
+            .upgrade(&who, &code, id)
+            .await
+            .map(|_| "admin.flash.upgraded")?,
+        "rollback" => m
+            .rollback(&who, &code, id)
+            .await
+            .map(|_| "admin.flash.rolled_back")?,
         "pin" => {
             let v = form.get("version").unwrap_or("").trim().to_owned();
-            change(InstallationChange { pin: Some(v), ..Default::default() })
-                .await
-                .map(|_| "admin.flash.pinned")?
+            change(InstallationChange {
+                pin: Some(v),
+                ..Default::default()
+            })
+            .await
+            .map(|_| "admin.flash.pinned")?
         }
-        "unpin" => change(InstallationChange { unpin: true, ..Default::default() })
-            .await
-            .map(|_| "admin.flash.unpinned")?,
-        "enable" => change(InstallationChange { enabled: Some(true), ..Default::default() })
-            .await
-            .map(|_| "admin.flash.enabled")?,
-        "disable" => change(InstallationChange { enabled: Some(false), ..Default::default() })
-            .await
-            .map(|_| "admin.flash.disabled")?,
+        "unpin" => change(InstallationChange {
+            unpin: true,
+            ..Default::default()
+        })
+        .await
+        .map(|_| "admin.flash.unpinned")?,
+        "enable" => change(InstallationChange {
+            enabled: Some(true),
+            ..Default::default()
+        })
+        .await
+        .map(|_| "admin.flash.enabled")?,
+        "disable" => change(InstallationChange {
+            enabled: Some(false),
+            ..Default::default()
+        })
+        .await
+        .map(|_| "admin.flash.disabled")?,
         "uninstall" => {
             if form.get("confirm") != Some("yes") {
                 return Err(Problem::invalid(
@@ -448,7 +488,9 @@ async fn act(
                 .at("/confirm"));
             }
             m.uninstall(&who, &code, id).await?;
-            return Ok(ctx.flash("success", "admin.flash.uninstalled").redirect("/admin"));
+            return Ok(ctx
+                .flash("success", "admin.flash.uninstalled")
+                .redirect("/admin"));
         }
         other => {
             return Err(Problem::not_found(
@@ -457,7 +499,13 @@ async fn act(
             ))
         }
     };
-    Ok(ctx.flash("success", key).redirect(&format!("/admin/installations/{id}")))
+    Ok(ctx
+        .flash("success", key)
+        .redirect(&format!("/admin/installations/{id}")))
+}
+
+async fn uninstall(state: State<AppState>, Path(id): Path<i64>, post: Post) -> Result<Response> {
+    act(state, Path((id, "uninstall".to_owned())), post).await
 }
 
 async fn preview(State(state): State<AppState>, Signed(ctx, _): Signed) -> Result<Response> {

@@ -87,15 +87,36 @@ async fn answer(
     let close = form.get("close") == Some("yes");
     match state
         .dialogue
-        .write(&who, id, NewMessage { text: text.clone(), close })
+        .write(
+            &who,
+            id,
+            NewMessage {
+                text: text.clone(),
+                close,
+            },
+        )
         .await
     {
         Ok(_) => {
-            let key = if close { "caseworker.flash.closed" } else { "caseworker.flash.answered" };
-            Ok(ctx.flash("success", key).redirect(&format!("/caseworker/threads/{id}")))
+            let key = if close {
+                "caseworker.flash.closed"
+            } else {
+                "caseworker.flash.answered"
+            };
+            Ok(ctx
+                .flash("success", key)
+                .redirect(&format!("/caseworker/threads/{id}")))
         }
         Err(p) if p.status == 422 => {
-            show(&state, ctx, id, StatusCode::UNPROCESSABLE_ENTITY, Some(p.detail.clone()), &text).await
+            show(
+                &state,
+                ctx,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(p.detail.clone()),
+                &text,
+            )
+            .await
         }
         Err(p) => Err(p),
     }

@@ -177,7 +177,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     let mut router = Router::new()
         .merge(pages::routes())
         .merge(citizen::routes())
-        .merge(admin::routes()).merge(vendor::routes(state)).merge(operator::routes()).merge(caseworker::routes())
+        .merge(admin::routes())
+        .merge(vendor::routes(state))
+        .merge(operator::routes())
+        .merge(caseworker::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             html_errors,

@@ -24,14 +24,22 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/review/vendors/{namespace}/{action}", post(decide_vendor))
         .route("/review/blocks", get(blocks))
         .route("/review/blocks/{block}", get(block))
-        .route("/review/blocks/{block}/versions/{version}/{action}", post(decide))
+        .route(
+            "/review/blocks/{block}/versions/{version}/{action}",
+            post(decide),
+        )
 }
 
 fn operator(ctx: &Ctx) -> Result<Identity> {
     ctx.require(Role::Operator).cloned()
 }
 
-async fn queue(state: &AppState, ctx: Ctx, status: StatusCode, extra: minijinja::Value) -> Result<Response> {
+async fn queue(
+    state: &AppState,
+    ctx: Ctx,
+    status: StatusCode,
+    extra: minijinja::Value,
+) -> Result<Response> {
     let who = operator(&ctx)?;
     let vendors = state.market.vendors(&who, Some("pending")).await?;
     let items = state.market.review_queue(&who).await?;
@@ -66,16 +74,34 @@ async fn decide_vendor(
     let approve = match action.as_str() {
         "approve" => true,
         "reject" => false,
-        other => return Err(Problem::not_found("unknown-action", format!("'{other}' is not an action; use approve or reject"))),
+        other => {
+            return Err(Problem::not_found(
+                "unknown-action",
+                format!("'{other}' is not an action; use approve or reject"),
+            ))
+        }
     };
     let reason = form.get("reason").map(str::trim).filter(|r| !r.is_empty());
     match state.market.decide_vendor(&who, &ns, approve, reason).await {
         Ok(_) => Ok(ctx
-            .flash("success", if approve { "operator.flash.vendor_approved" } else { "operator.flash.vendor_rejected" })
+            .flash(
+                "success",
+                if approve {
+                    "operator.flash.vendor_approved"
+                } else {
+                    "operator.flash.vendor_rejected"
+                },
+            )
             .redirect("/review")),
         Err(p) if p.status == 422 || p.status == 409 => {
             let status = StatusCode::from_u16(p.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
-            queue(&state, ctx, status, context! { refused => refusal(&p, &format!("vendor-{ns}")) }).await
+            queue(
+                &state,
+                ctx,
+                status,
+                context! { refused => refusal(&p, &format!("vendor-{ns}")) },
+            )
+            .await
         }
         Err(p) => Err(p),
     }
@@ -105,16 +131,33 @@ async fn decide(
     let d = decision(&action)?;
     let reason = form.get("reason").map(str::trim).filter(|r| !r.is_empty());
     let back = form.get("back").filter(|b| *b == "block");
-    match state.market.decide(&who, &block_id, &version, d, reason).await {
+    match state
+        .market
+        .decide(&who, &block_id, &version, d, reason)
+        .await
+    {
         Ok(_) => {
-            let to = if back.is_some() { format!("/review/blocks/{block_id}") } else { "/review".to_owned() };
-            Ok(ctx.flash("success", &format!("operator.flash.{action}")).redirect(&to))
+            let to = if back.is_some() {
+                format!("/review/blocks/{block_id}")
+            } else {
+                "/review".to_owned()
+            };
+            Ok(ctx
+                .flash("success", &format!("operator.flash.{action}"))
+                .redirect(&to))
         }
         Err(p) if p.status == 422 || p.status == 409 => {
             let status = StatusCode::from_u16(p.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
             let refused = refusal(&p, &format!("{block_id}@{version}"));
             if back.is_some() {
-                block_page(&state, ctx, &block_id, status, context! { refused => refused }).await
+                block_page(
+                    &state,
+                    ctx,
+                    &block_id,
+                    status,
+                    context! { refused => refused },
+                )
+                .await
             } else {
                 queue(&state, ctx, status, context! { refused => refused }).await
             }
@@ -139,7 +182,11 @@ async fn blocks(
     let q = s.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
     let page = state
         .market
-        .catalog(&CatalogQuery { q: q.clone(), limit: Some(100), ..Default::default() })
+        .catalog(&CatalogQuery {
+            q: q.clone(),
+            limit: Some(100),
+            ..Default::default()
+        })
         .await?;
     Ok(ctx.ok(
         "operator/blocks.html",
@@ -147,10 +194,20 @@ async fn blocks(
     ))
 }
 
-async fn block_page(state: &AppState, ctx: Ctx, block_id: &str, status: StatusCode, extra: minijinja::Value) -> Result<Response> {
+async fn block_page(
+    state: &AppState,
+    ctx: Ctx,
+    block_id: &str,
+    status: StatusCode,
+    extra: minijinja::Value,
+) -> Result<Response> {
     let who = operator(&ctx)?;
     let mut versions = state.market.versions(Some(&who), block_id).await?;
-    versions.sort_by(|a, b| semver::Version::parse(&b.version).ok().cmp(&semver::Version::parse(&a.version).ok()));
+    versions.sort_by(|a, b| {
+        semver::Version::parse(&b.version)
+            .ok()
+            .cmp(&semver::Version::parse(&a.version).ok())
+    });
     Ok(ctx.render(
         status,
         "operator/block.html",
@@ -158,6 +215,10 @@ async fn block_page(state: &AppState, ctx: Ctx, block_id: &str, status: StatusCo
     ))
 }
 
-async fn block(State(state): State<AppState>, Signed(ctx, _): Signed, Path(b): Path<String>) -> Result<Response> {
+async fn block(
+    State(state): State<AppState>,
+    Signed(ctx, _): Signed,
+    Path(b): Path<String>,
+) -> Result<Response> {
     block_page(&state, ctx, &b, StatusCode::OK, context! {}).await
 }

@@ -90,7 +90,12 @@ fn properties(schema: &Value) -> Vec<(&String, &Value)> {
         .map(|m| m.iter().collect())
         .unwrap_or_default();
     // Keep the schema's order when it gives one (`x-order`), else by name.
-    props.sort_by_key(|(k, s)| (s.get("x-order").and_then(Value::as_i64).unwrap_or(0), (*k).clone()));
+    props.sort_by_key(|(k, s)| {
+        (
+            s.get("x-order").and_then(Value::as_i64).unwrap_or(0),
+            (*k).clone(),
+        )
+    });
     props
 }
 
@@ -102,7 +107,13 @@ pub fn fields(schema: &Value, config: &Value, errors: &[(String, String)]) -> Ve
     out
 }
 
-fn walk(schema: &Value, value: &Value, pointer: &str, errors: &[(String, String)], out: &mut Vec<Field>) {
+fn walk(
+    schema: &Value,
+    value: &Value,
+    pointer: &str,
+    errors: &[(String, String)],
+    out: &mut Vec<Field>,
+) {
     let required: Vec<&str> = schema
         .get("required")
         .and_then(Value::as_array)
@@ -116,7 +127,10 @@ fn walk(schema: &Value, value: &Value, pointer: &str, errors: &[(String, String)
             .and_then(Value::as_str)
             .unwrap_or(key)
             .to_owned();
-        let hint = prop.get("description").and_then(Value::as_str).map(str::to_owned);
+        let hint = prop
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         let error = errors
             .iter()
             .find(|(ep, _)| ep == &format!("/config{p}"))
@@ -161,7 +175,12 @@ fn walk(schema: &Value, value: &Value, pointer: &str, errors: &[(String, String)
                 kind: "lines".into(),
                 value: current
                     .and_then(Value::as_array)
-                    .map(|a| a.iter().map(|v| text_of(Some(v))).collect::<Vec<_>>().join("\n"))
+                    .map(|a| {
+                        a.iter()
+                            .map(|v| text_of(Some(v)))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    })
                     .unwrap_or_default(),
                 ..base
             }),
@@ -217,7 +236,9 @@ fn read_object(schema: &Value, form: &Form, pointer: &str) -> Value {
                         .and_then(serde_json::Number::from_f64)
                         .map(Value::Number)
                         .unwrap_or_else(|| Value::String(r.to_owned())),
-                    "json" => serde_json::from_str(r).unwrap_or_else(|_| Value::String(r.to_owned())),
+                    "json" => {
+                        serde_json::from_str(r).unwrap_or_else(|_| Value::String(r.to_owned()))
+                    }
                     "enum" => prop["enum"]
                         .as_array()
                         .and_then(|a| a.iter().find(|v| text_of(Some(v)) == r).cloned())
@@ -262,7 +283,13 @@ mod tests {
             &[("/config/max".into(), "must be an integer".into())],
         );
         let kinds: Vec<&str> = f.iter().map(|f| f.kind.as_str()).collect();
-        assert_eq!(kinds, ["open", "string", "close", "integer", "enum", "number", "boolean", "lines", "string"]);
+        assert_eq!(
+            kinds,
+            [
+                "open", "string", "close", "integer", "enum", "number", "boolean", "lines",
+                "string"
+            ]
+        );
         assert_eq!(f[1].name, "cfg/contact/a~1b");
         assert_eq!(f[1].value, "z");
         assert_eq!(f[3].error.as_deref(), Some("must be an integer"));

@@ -29,7 +29,10 @@ pub(super) fn routes(state: &AppState) -> Router<AppState> {
         .route("/vendor/tokens", post(create_token))
         .route("/vendor/tokens/{id}/revoke", post(revoke_token))
         .route("/vendor/blocks/{block}/deprecate", post(deprecate))
-        .route("/vendor/blocks/{block}/versions/{version}/{action}", post(yank))
+        .route(
+            "/vendor/blocks/{block}/versions/{version}/{action}",
+            post(yank),
+        )
         .route(
             "/vendor/upload",
             post(upload).layer(DefaultBodyLimit::max(limit + 64 * 1024)),
@@ -107,7 +110,9 @@ async fn register(State(state): State<AppState>, Post { ctx, form }: Post) -> Re
         contact_email: form.get("contact_email").unwrap_or("").trim().to_owned(),
     };
     match state.market.register_vendor(Some(&who), reg).await {
-        Ok(_) => Ok(ctx.flash("success", "vendor.flash.registered").redirect("/vendor")),
+        Ok(_) => Ok(ctx
+            .flash("success", "vendor.flash.registered")
+            .redirect("/vendor")),
         Err(p) => refused(&state, ctx, "register", p).await,
     }
 }
@@ -117,7 +122,9 @@ async fn add_key(State(state): State<AppState>, Post { ctx, form }: Post) -> Res
     let label = form.get("label").unwrap_or("").trim().to_owned();
     let key = form.get("public_key").unwrap_or("").trim().to_owned();
     match state.market.add_key(&who, &ns, &label, &key).await {
-        Ok(_) => Ok(ctx.flash("success", "vendor.flash.key_added").redirect("/vendor#keys")),
+        Ok(_) => Ok(ctx
+            .flash("success", "vendor.flash.key_added")
+            .redirect("/vendor#keys")),
         Err(p) => refused(&state, ctx, "key", p).await,
     }
 }
@@ -129,7 +136,9 @@ async fn revoke_key(
 ) -> Result<Response> {
     let (who, ns) = vendor(&ctx)?;
     state.market.revoke_key(&who, &ns, &key).await?;
-    Ok(ctx.flash("success", "vendor.flash.key_revoked").redirect("/vendor#keys"))
+    Ok(ctx
+        .flash("success", "vendor.flash.key_revoked")
+        .redirect("/vendor#keys"))
 }
 
 async fn create_token(State(state): State<AppState>, Post { ctx, form }: Post) -> Result<Response> {
@@ -149,7 +158,11 @@ async fn create_token(State(state): State<AppState>, Post { ctx, form }: Post) -
         Some(d) => match d.parse::<u32>() {
             Ok(d) => Some(d),
             Err(_) => {
-                let p = Problem::invalid("invalid-expiry", "give the number of days as a whole number from 1 to 365").at("/expires_in_days");
+                let p = Problem::invalid(
+                    "invalid-expiry",
+                    "give the number of days as a whole number from 1 to 365",
+                )
+                .at("/expires_in_days");
                 return refused(&state, ctx, "token", p).await;
             }
         },
@@ -161,7 +174,15 @@ async fn create_token(State(state): State<AppState>, Post { ctx, form }: Post) -
     };
     match state.market.create_token(&who, &ns, req).await {
         // The secret is shown on this response only (never stored, never redirected).
-        Ok(t) => page(&state, ctx, StatusCode::CREATED, context! { new_token => Serde(t) }).await,
+        Ok(t) => {
+            page(
+                &state,
+                ctx,
+                StatusCode::CREATED,
+                context! { new_token => Serde(t) },
+            )
+            .await
+        }
         Err(p) => refused(&state, ctx, "token", p).await,
     }
 }
@@ -173,7 +194,9 @@ async fn revoke_token(
 ) -> Result<Response> {
     let (who, ns) = vendor(&ctx)?;
     state.market.revoke_token(&who, &ns, id).await?;
-    Ok(ctx.flash("success", "vendor.flash.token_revoked").redirect("/vendor#tokens"))
+    Ok(ctx
+        .flash("success", "vendor.flash.token_revoked")
+        .redirect("/vendor#tokens"))
 }
 
 async fn deprecate(
@@ -183,10 +206,24 @@ async fn deprecate(
 ) -> Result<Response> {
     let (who, _) = vendor(&ctx)?;
     let message = form.get("message").map(str::trim).filter(|m| !m.is_empty());
-    let replacement = form.get("replacement").map(str::trim).filter(|m| !m.is_empty());
-    match state.market.deprecate(&who, &block, message, replacement).await {
+    let replacement = form
+        .get("replacement")
+        .map(str::trim)
+        .filter(|m| !m.is_empty());
+    match state
+        .market
+        .deprecate(&who, &block, message, replacement)
+        .await
+    {
         Ok(()) => Ok(ctx
-            .flash("success", if message.is_some() { "vendor.flash.deprecated" } else { "vendor.flash.undeprecated" })
+            .flash(
+                "success",
+                if message.is_some() {
+                    "vendor.flash.deprecated"
+                } else {
+                    "vendor.flash.undeprecated"
+                },
+            )
             .redirect("/vendor#blocks")),
         Err(p) => refused(&state, ctx, "deprecate", p).await,
     }
@@ -209,17 +246,36 @@ async fn yank(
         }
     };
     let reason = form.get("reason").map(str::trim).filter(|r| !r.is_empty());
-    match state.market.yank(&who, &block, &version, yank, reason).await {
+    match state
+        .market
+        .yank(&who, &block, &version, yank, reason)
+        .await
+    {
         Ok(_) => Ok(ctx
-            .flash("success", if yank { "vendor.flash.yanked" } else { "vendor.flash.unyanked" })
+            .flash(
+                "success",
+                if yank {
+                    "vendor.flash.yanked"
+                } else {
+                    "vendor.flash.unyanked"
+                },
+            )
             .redirect("/vendor#blocks")),
         Err(p) => refused(&state, ctx, "yank", p).await,
     }
 }
 
 /// The parts of a `multipart/form-data` body: (name, bytes).
-fn multipart(content_type: &str, body: &[u8]) -> std::result::Result<Vec<(String, Vec<u8>)>, Problem> {
-    let bad = || Problem::bad_request("form-unreadable", "the form could not be read; choose the file again and send the form");
+fn multipart(
+    content_type: &str,
+    body: &[u8],
+) -> std::result::Result<Vec<(String, Vec<u8>)>, Problem> {
+    let bad = || {
+        Problem::bad_request(
+            "form-unreadable",
+            "the form could not be read; choose the file again and send the form",
+        )
+    };
     let boundary = content_type
         .split(';')
         .map(str::trim)
@@ -250,7 +306,11 @@ fn multipart(content_type: &str, body: &[u8]) -> std::result::Result<Vec<(String
         let name = head
             .lines()
             .find(|l| l.to_ascii_lowercase().starts_with("content-disposition"))
-            .and_then(|l| l.split(';').map(str::trim).find_map(|p| p.strip_prefix("name=")))
+            .and_then(|l| {
+                l.split(';')
+                    .map(str::trim)
+                    .find_map(|p| p.strip_prefix("name="))
+            })
             .map(|n| n.trim_matches('"').to_owned())
             .unwrap_or_default();
         parts.push((name, body[data_start..data_end].to_vec()));
@@ -270,7 +330,10 @@ async fn upload(
     let body = match body {
         Ok(b) => b,
         Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            let p = Problem::too_large(format!("the package is larger than the limit of {limit} bytes")).at("/package");
+            let p = Problem::too_large(format!(
+                "the package is larger than the limit of {limit} bytes"
+            ))
+            .at("/package");
             return refused(&state, ctx, "upload", p).await;
         }
         Err(e) => return Err(Problem::bad_request("body-unreadable", e.body_text())),
@@ -299,11 +362,23 @@ async fn upload(
         .map(|(_, v)| v)
         .unwrap_or_default();
     if package.is_empty() {
-        let p = Problem::invalid("missing-package", "choose the package file (made with `jobunivers package`) and send the form again").at("/package");
+        let p = Problem::invalid(
+            "missing-package",
+            "choose the package file (made with `jobunivers package`) and send the form again",
+        )
+        .at("/package");
         return refused(&state, ctx, "upload", p).await;
     }
     match state.market.publish(&who, &package).await {
-        Ok(v) => page(&state, ctx, StatusCode::CREATED, context! { published => Serde(v) }).await,
+        Ok(v) => {
+            page(
+                &state,
+                ctx,
+                StatusCode::CREATED,
+                context! { published => Serde(v) },
+            )
+            .await
+        }
         Err(p) => refused(&state, ctx, "upload", p).await,
     }
 }
@@ -318,7 +393,10 @@ mod tests {
         let parts = multipart("multipart/form-data; boundary=XyZ", body).unwrap();
         assert_eq!(parts.len(), 2);
         assert_eq!(parts[0], ("jbu:csrf".to_owned(), b"abc".to_vec()));
-        assert_eq!(parts[1], ("package".to_owned(), b"\x00\x01\r\n--X\x02".to_vec()));
+        assert_eq!(
+            parts[1],
+            ("package".to_owned(), b"\x00\x01\r\n--X\x02".to_vec())
+        );
         assert!(multipart("multipart/form-data", body).is_err());
         assert!(multipart("multipart/form-data; boundary=Q", body).is_err());
     }
