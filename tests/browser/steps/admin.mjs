@@ -54,7 +54,7 @@ export const steps = [
     },
   },
   {
-    name: "previews the universe as a citizen",
+    name: "previews the universe",
     run: async (j) => {
       const page = j.state.adminPage;
       await j.goto(page, "/admin/preview");
@@ -63,7 +63,7 @@ export const steps = [
     },
   },
   {
-    name: "the citizen has the block on their page",
+    name: "the installed block reaches the universe",
     run: async (j) => {
       const page = await j.page();
       await j.login(page, "demo-citizen");
