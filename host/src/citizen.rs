@@ -811,3 +811,53 @@ impl LiveInbox {
         }
     }
 }
+
+/// What a caseworker sees of a citizen of their own municipality: the citizen, the
+/// activities blocks recorded (the job log) and the consents.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CaseworkerOverview {
+    /// The citizen.
+    pub citizen: CitizenRecord,
+    /// Activities, oldest first.
+    pub activities: Vec<ActivityRecord>,
+    /// Consents given and withdrawn.
+    pub consents: Vec<ConsentRecord>,
+}
+
+impl Citizens {
+    /// A citizen's overview for a caseworker of the citizen's own municipality; a
+    /// citizen of another municipality is as unknown as one that does not exist. The
+    /// reading is written to the citizen's access log in the same transaction.
+    pub async fn overview(&self, who: &Identity, citizen: &str) -> Result<CaseworkerOverview> {
+        who.require(Role::Caseworker)?;
+        let found = self
+            .provider
+            .citizen(citizen)
+            .await?
+            .filter(|c| c.municipality == who.tenant_str())
+            .ok_or_else(|| {
+                Problem::not_found(
+                    "unknown-citizen",
+                    "there is no such citizen in your municipality; open the citizen from a thread",
+                )
+            })?;
+        let mut tx = self.provider.db().pool().begin().await?;
+        let out = CaseworkerOverview {
+            citizen: citizen_of(&mut tx, &found.id).await?,
+            activities: activities_of(&mut tx, &found.id).await?,
+            consents: consents_of(&mut tx, &found.id).await?,
+        };
+        sqlx::query(
+            "INSERT INTO data_access_log (citizen_id, actor, what, why, at_ms) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&found.id)
+        .bind(format!("caseworker:{}", who.subject))
+        .bind("activities, consents")
+        .bind("the jobcentre's overview of the citizen")
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+}

@@ -319,6 +319,11 @@ impl std::fmt::Debug for Universe {
     }
 }
 
+/// The identity a preview renders for: no citizen's id can have this form.
+pub fn preview_citizen(code: &str) -> String {
+    format!("preview:{code}")
+}
+
 fn placeholder(locale: Locale) -> String {
     match locale {
         Locale::Da => "Denne del af siden kan ikke vises lige nu. Prøv igen om lidt; resten af siden virker.".into(),
@@ -459,6 +464,83 @@ impl Universe {
             .collect();
         out.sort_by(|a, b| (&a.block, &a.version).cmp(&(&b.block, &b.version)));
         Ok(out)
+    }
+
+    /// Health of the versions of vendor `namespace`'s blocks (for that vendor).
+    pub fn vendor_health(&self, who: &Identity, namespace: &str) -> Result<Vec<Health>> {
+        who.require_vendor(namespace, None)?;
+        let prefix = format!("{namespace}.");
+        let mut out: Vec<Health> = self
+            .health
+            .lock()
+            .expect("lock")
+            .values()
+            .filter(|h| h.block.starts_with(&prefix))
+            .cloned()
+            .collect();
+        out.sort_by(|a, b| (&a.block, &a.version).cmp(&(&b.block, &b.version)));
+        Ok(out)
+    }
+
+    /// The admin's preview of their municipality's universe as a citizen would see it
+    /// (every enabled installation, regardless of audience). The blocks run for a
+    /// preview identity that is no citizen, with no capability granted or consented, so
+    /// a preview reads and writes no citizen data; its calls do not count towards the
+    /// health statistics or the circuit breaker.
+    pub async fn preview(&self, who: &Identity, locale: Locale) -> Result<UniversePage> {
+        who.require(Role::Admin)?;
+        let code = who.tenant_str().to_owned();
+        let installations = self.market.resolve_municipality(who, &code).await?;
+        let calls = installations.iter().map(|r| {
+            let code = code.clone();
+            async move {
+                let mut out = BlockView {
+                    installation: r.installation,
+                    block: r.block.clone(),
+                    version: r.version.clone(),
+                    status: "ok".into(),
+                    page: None,
+                    placeholder: None,
+                    failure: None,
+                };
+                let result: std::result::Result<Page, String> = async {
+                    let block = self.block(&r.sha256).await.map_err(|p| p.detail)?;
+                    let call = Call {
+                        ctx: CallContext {
+                            citizen: preview_citizen(&code),
+                            municipality: code.clone(),
+                            locale,
+                            view: String::new(),
+                            config: r.config.to_string(),
+                            now_ms: now_ms(),
+                        },
+                        installation: r.installation.to_string(),
+                        permissions: Permissions::default(),
+                        provider: self.provider.clone(),
+                    };
+                    self.market
+                        .runtime()
+                        .render(&block, &call)
+                        .await
+                        .map_err(|e: CallError| e.kind().to_owned())
+                }
+                .await;
+                match result {
+                    Ok(page) => out.page = Some(page),
+                    Err(kind) => {
+                        out.status = "failed".into();
+                        out.placeholder = Some(placeholder(locale));
+                        out.failure = Some(kind);
+                    }
+                }
+                out
+            }
+        });
+        let blocks = futures_util::future::join_all(calls).await;
+        Ok(UniversePage {
+            municipality: code,
+            blocks,
+        })
     }
 
     /// What runs for this citizen: enabled installations of their municipality whose

@@ -20,4 +20,5 @@ mod runtime;
 mod storage;
 mod template;
 mod ui;
+mod ui_staff;
 mod validation;

@@ -7,6 +7,7 @@ mod audit;
 mod blobs;
 mod catalog;
 mod install;
+mod portal;
 mod publish;
 pub mod resolve;
 mod review;
@@ -25,6 +26,7 @@ pub use catalog::{CatalogBlock, CatalogPage, CatalogQuery, CatalogVersion};
 pub use install::{
     Audience, GrantBasis, Installation, InstallationChange, NewInstallation, Resolved,
 };
+pub use portal::VendorBlock;
 pub use publish::PublishedVersion;
 pub use review::{CapabilityDiff, Decision, Notice, ReviewItem, VersionInfo};
 pub use vendors::{ApiToken, NewToken, Vendor, VendorKey, VendorRegistration, TOKEN_PREFIX};

@@ -10,12 +10,17 @@
 //! marketplace-ui/dist, filled by `cargo xtask ui`). See marketplace-ui/README.md for how
 //! to add a page.
 
+mod admin;
 mod blocks;
+mod caseworker;
 mod citizen;
 mod i18n;
+mod operator;
 pub(crate) mod pages;
+mod schema_form;
 mod session;
 mod time;
+mod vendor;
 
 use std::path::{Path, PathBuf};
 
@@ -172,6 +177,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     let mut router = Router::new()
         .merge(pages::routes())
         .merge(citizen::routes())
+        .merge(admin::routes())
+        .merge(vendor::routes(state))
+        .merge(operator::routes())
+        .merge(caseworker::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             html_errors,

@@ -9,7 +9,7 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::Deserialize;
 
-use super::session::{set_cookie, Ctx, Post, Signed, SESSION_COOKIE};
+use super::session::{set_cookie, Ctx, Post, SESSION_COOKIE};
 use crate::auth::Role;
 use crate::problem::Problem;
 use crate::web::AppState;
@@ -21,10 +21,6 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/tilgaengelighed", get(accessibility))
         .route("/accessibility", get(accessibility))
-        .route("/admin", get(role_home))
-        .route("/vendor", get(role_home))
-        .route("/review", get(role_home))
-        .route("/caseworker", get(role_home))
 }
 
 /// Where a role lands after signing in.
@@ -103,55 +99,4 @@ async fn logout(Post { ctx, .. }: Post) -> Response {
 
 async fn accessibility(ctx: Ctx) -> Response {
     ctx.ok("accessibility.html", context! {})
-}
-
-/// The landing page of the roles whose own pages are not here yet: what they can do
-/// and where (the JSON API).
-async fn role_home(Signed(ctx, who): Signed) -> Result<Response, Problem> {
-    let expected = match ctx.path.as_str() {
-        "/admin" => Role::Admin,
-        "/vendor" => Role::Vendor,
-        "/review" => Role::Operator,
-        _ => Role::Caseworker,
-    };
-    who.require(expected)?;
-    let tenant = who.tenant_str().to_owned();
-    let links: Vec<(String, String)> = match expected {
-        Role::Admin => vec![
-            ("role.link.catalog".into(), "/api/v1/catalog".into()),
-            (
-                "role.link.installations".into(),
-                format!("/api/v1/municipalities/{tenant}/installations"),
-            ),
-            (
-                "role.link.resolved".into(),
-                format!("/api/v1/municipalities/{tenant}/resolved"),
-            ),
-            ("role.link.health".into(), "/api/v1/health/blocks".into()),
-        ],
-        Role::Vendor => vec![
-            (
-                "role.link.vendor".into(),
-                format!("/api/v1/vendors/{tenant}"),
-            ),
-            ("role.link.catalog".into(), "/api/v1/catalog".into()),
-        ],
-        Role::Operator => vec![
-            ("role.link.review".into(), "/api/v1/review".into()),
-            ("role.link.vendors".into(), "/api/v1/vendors".into()),
-            ("role.link.health".into(), "/api/v1/health/blocks".into()),
-        ],
-        _ => vec![(
-            "role.link.threads".into(),
-            "/api/v1/threads?waiting=true".into(),
-        )],
-    };
-    let links: Vec<_> = links
-        .into_iter()
-        .map(|(key, href)| context! { key => key, href => href })
-        .collect();
-    Ok(ctx.ok(
-        "roles/home.html",
-        context! { role => expected.as_str(), links => links, api_doc => "/api/v1/openapi.json" },
-    ))
 }
