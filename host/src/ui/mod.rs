@@ -292,6 +292,18 @@ mod tests {
     }
 
     #[test]
+    fn every_personal_data_capability_has_a_name_for_citizens() {
+        use crate::runtime::model::Locale;
+        let texts = texts().unwrap();
+        for c in crate::caps::Capability::all().filter(|c| c.personal_data()) {
+            let key = format!("capability.{}", c.name());
+            for lang in [Locale::Da, Locale::En] {
+                assert!(texts.get(&key, lang).is_some(), "no text '{key}'");
+            }
+        }
+    }
+
+    #[test]
     fn a_failed_block_shows_the_placeholder_and_block_text_stays_text() {
         use crate::runtime::model::{Element, LinkTarget, Page, TextStyle};
         use crate::universe::BlockView;

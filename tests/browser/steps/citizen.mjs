@@ -64,6 +64,12 @@ export const steps = [
       await employer.fill("Aarhus Kommune");
       await page.getByLabel("Stilling").fill("Pædagogmedhjælper");
       await page.getByLabel("Sådan søgte du").selectOption({ label: "E-mail" });
+      // Aarhus keeps the job log as a public task, so the block knows the citizen's
+      // desired jobs and asks which one the application belongs to.
+      const wish = page.getByLabel("Hvilket jobønske hører den til?");
+      if ((await wish.count()) > 0) {
+        await wish.selectOption({ label: "Lagerekspedient" });
+      }
       await page.getByRole("button", { name: "Gem ansøgningen" }).click();
       await page.waitForLoadState("load");
       j.expect((await page.locator(".ju-error-summary").count()) === 0, "the valid form is accepted");
