@@ -898,29 +898,16 @@ pub async fn send_notice(
     let sent = notice(&row)?;
     let title = "Forhåndsorientering fra jobcentret / Prior notice from the jobcentre";
     let body = "Jobcentret har sendt dig en forhåndsorientering, som du skal læse. Du finder den under \"Hvad følges der med i\", hvor du også bekræfter, at du har læst den.\n\nThe jobcentre has sent you a prior notice that you must read. You find it under \"What is monitored\", where you also confirm that you have read it.";
-    let notification: i64 = sqlx::query(
-        "INSERT INTO notifications (citizen_id, municipality_code, installation_id, block_id, title, body, view, created_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, NULL, $7) RETURNING id",
-    )
-    .bind(citizen)
-    .bind(code)
-    .bind(NO_INSTALLATION)
-    .bind(JOBCENTRE)
-    .bind(title)
-    .bind(body)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get("id")?;
-    provider.announce(&mut tx, citizen, notification).await?;
+    let message = super::JobcentreMessage {
+        citizen,
+        municipality: code,
+        title,
+        body,
+        now_ms: now,
+    };
+    let notification = message.insert(provider, &mut tx).await?;
     tx.commit().await?;
-    provider.publish(
-        citizen.to_owned(),
-        serde_json::json!({
-            "id": notification, "installation": NO_INSTALLATION, "block": JOBCENTRE,
-            "title": title, "body": body, "view": null, "created_ms": now, "read_ms": null,
-        }),
-    );
+    message.publish(provider, notification);
     Ok(sent)
 }
 

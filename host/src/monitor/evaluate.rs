@@ -9,7 +9,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{Rule, RuleKind, DAY_MS, JOBCENTRE, NO_INSTALLATION};
+use super::{Rule, RuleKind, DAY_MS};
 use crate::caps::db::DbProvider;
 use crate::db::DbError;
 
@@ -360,40 +360,21 @@ async fn fire(
         rule.nudge_da.replace("{days}", &days),
         rule.nudge_en.replace("{days}", &days)
     );
-    let notification: i64 = sqlx::query(
-        "INSERT INTO notifications (citizen_id, municipality_code, installation_id, block_id, title, body, view, created_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, NULL, $7) RETURNING id",
-    )
-    .bind(&f.citizen)
-    .bind(&f.municipality)
-    .bind(NO_INSTALLATION)
-    .bind(JOBCENTRE)
-    .bind(title)
-    .bind(&body)
-    .bind(now_ms)
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get("id")?;
+    let message = super::JobcentreMessage {
+        citizen: &f.citizen,
+        municipality: &f.municipality,
+        title,
+        body: &body,
+        now_ms,
+    };
+    let notification = message.insert(provider, &mut tx).await?;
     sqlx::query("UPDATE monitor_firings SET notification_id = $1 WHERE id = $2")
         .bind(notification)
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    provider.announce(&mut tx, &f.citizen, notification).await?;
     tx.commit().await?;
-    provider.publish(
-        f.citizen.clone(),
-        serde_json::json!({
-            "id": notification,
-            "installation": NO_INSTALLATION,
-            "block": JOBCENTRE,
-            "title": title,
-            "body": body,
-            "view": null,
-            "created_ms": now_ms,
-            "read_ms": null,
-        }),
-    );
+    message.publish(provider, notification);
     tracing::info!(
         rule = rule.id,
         kind = rule.kind.as_str(),

@@ -236,6 +236,59 @@ pub struct RuleChange {
     pub enabled: Option<bool>,
 }
 
+/// A message from the jobcentre itself (a nudge, a prior notice), not from a block, in a
+/// citizen's inbox.
+pub(crate) struct JobcentreMessage<'a> {
+    pub citizen: &'a str,
+    pub municipality: &'a str,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub now_ms: i64,
+}
+
+impl JobcentreMessage<'_> {
+    /// Write it in `tx`; other host processes hear of it when `tx` commits. Its id.
+    pub(crate) async fn insert(
+        &self,
+        provider: &DbProvider,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    ) -> std::result::Result<i64, sqlx::Error> {
+        let id: i64 = sqlx::query(
+            "INSERT INTO notifications (citizen_id, municipality_code, installation_id, block_id, title, body, view, created_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, NULL, $7) RETURNING id",
+        )
+        .bind(self.citizen)
+        .bind(self.municipality)
+        .bind(NO_INSTALLATION)
+        .bind(JOBCENTRE)
+        .bind(self.title)
+        .bind(self.body)
+        .bind(self.now_ms)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("id")?;
+        provider.announce(tx, self.citizen, id).await?;
+        Ok(id)
+    }
+
+    /// Show message `id` on this process's open inbox pages, once committed.
+    pub(crate) fn publish(&self, provider: &DbProvider, id: i64) {
+        provider.publish(
+            self.citizen.to_owned(),
+            serde_json::json!({
+                "id": id,
+                "installation": NO_INSTALLATION,
+                "block": JOBCENTRE,
+                "title": self.title,
+                "body": self.body,
+                "view": null,
+                "created_ms": self.now_ms,
+                "read_ms": null,
+            }),
+        );
+    }
+}
+
 const RULE_COLUMNS: &str =
     "id, municipality_code, kind, days, grace_days, nudge_da, nudge_en, enabled, created_ms, updated_ms";
 
