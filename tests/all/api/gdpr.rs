@@ -34,28 +34,12 @@ async fn widget(app: &TestApp) -> i64 {
 
 /// Register a citizen of `code` and sign them in.
 async fn citizen(app: &TestApp, id: &str, code: &str) -> String {
-    app.server
-        .universe
-        .provider()
-        .upsert_citizen(id, code, &[])
-        .await
-        .unwrap();
-    citizen_token(app, id, code).await
+    app.citizen(id, code, &[]).await
 }
 
 /// A citizen's token, whether or not they are registered.
 async fn citizen_token(app: &TestApp, id: &str, code: &str) -> String {
-    let body = app
-        .send(
-            reqwest::Method::POST,
-            "/api/v1/dev/login",
-            None,
-            Some(json!({ "role": "citizen", "tenant": code, "subject": id })),
-            None,
-        )
-        .await
-        .expect(200);
-    body["token"].as_str().unwrap().to_owned()
+    app.citizen_token(id, code).await
 }
 
 fn scope(installation: i64, citizen: &str, now_ms: i64) -> Scope {

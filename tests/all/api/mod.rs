@@ -209,6 +209,33 @@ impl TestApp {
     }
 
     /// A token from the development login for a role and tenant.
+    /// Register citizen `id` of municipality `code` in `groups`, and sign them in.
+    pub async fn citizen(&self, id: &str, code: &str, groups: &[&str]) -> String {
+        let groups: Vec<String> = groups.iter().map(|g| g.to_string()).collect();
+        self.server
+            .universe
+            .provider()
+            .upsert_citizen(id, code, &groups)
+            .await
+            .unwrap();
+        self.citizen_token(id, code).await
+    }
+
+    /// A citizen's token from the development login, whether or not they are registered.
+    pub async fn citizen_token(&self, id: &str, code: &str) -> String {
+        let body = self
+            .send(
+                Method::POST,
+                "/api/v1/dev/login",
+                None,
+                Some(json!({ "role": "citizen", "tenant": code, "subject": id })),
+                None,
+            )
+            .await
+            .expect(200);
+        body["token"].as_str().unwrap().to_owned()
+    }
+
     pub async fn login(&self, role: &str, tenant: Option<&str>) -> String {
         let body = self
             .send(

@@ -33,24 +33,7 @@ async fn installation(app: &TestApp, code: &str) -> i64 {
 
 /// Register a citizen of `code` and sign them in.
 async fn citizen(app: &TestApp, id: &str, code: &str) -> String {
-    app.server
-        .universe
-        .provider()
-        .upsert_citizen(id, code, &[])
-        .await
-        .unwrap();
-    app.send(
-        reqwest::Method::POST,
-        "/api/v1/dev/login",
-        None,
-        Some(json!({ "role": "citizen", "tenant": code, "subject": id })),
-        None,
-    )
-    .await
-    .expect(200)["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    app.citizen(id, code, &[]).await
 }
 
 fn scope(installation: i64, citizen: &str, code: &str, now_ms: i64) -> Scope {

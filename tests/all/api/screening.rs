@@ -12,23 +12,7 @@ use super::{install, publish_component, spawn_apps, spawn_apps_with, TestApp};
 const DAY_MS: i64 = 86_400_000;
 
 async fn citizen(app: &TestApp, id: &str, code: &str) -> String {
-    app.server
-        .universe
-        .provider()
-        .upsert_citizen(id, code, &[])
-        .await
-        .unwrap();
-    let body = app
-        .send(
-            reqwest::Method::POST,
-            "/api/v1/dev/login",
-            None,
-            Some(json!({ "role": "citizen", "tenant": code, "subject": id })),
-            None,
-        )
-        .await
-        .expect(200);
-    body["token"].as_str().unwrap().to_owned()
+    app.citizen(id, code, &[]).await
 }
 
 fn blocks(page: &Value) -> Vec<String> {

@@ -6,24 +6,7 @@ use serde_json::json;
 use super::{install, publish_component, spawn_apps, TestApp};
 
 async fn citizen(app: &TestApp, id: &str, code: &str, groups: &[&str]) -> String {
-    let groups: Vec<String> = groups.iter().map(|g| g.to_string()).collect();
-    app.server
-        .universe
-        .provider()
-        .upsert_citizen(id, code, &groups)
-        .await
-        .unwrap();
-    let body = app
-        .send(
-            reqwest::Method::POST,
-            "/api/v1/dev/login",
-            None,
-            Some(json!({ "role": "citizen", "tenant": code, "subject": id })),
-            None,
-        )
-        .await
-        .expect(200);
-    body["token"].as_str().unwrap().to_owned()
+    app.citizen(id, code, groups).await
 }
 
 fn blocks(page: &serde_json::Value) -> Vec<String> {
