@@ -203,6 +203,30 @@ struct Wizard<'a> {
     errors: Vec<(String, String)>,
 }
 
+impl<'a> Wizard<'a> {
+    /// The wizard again, as submitted, with the server's errors next to the fields.
+    fn resubmitted(
+        block: &'a CatalogBlock,
+        requirement: String,
+        config: serde_json::Value,
+        granted: Vec<String>,
+        form: &Form,
+        problem: &Problem,
+    ) -> Self {
+        Wizard {
+            block,
+            requirement,
+            config,
+            granted,
+            groups: form.get("groups").unwrap_or("").to_owned(),
+            tracks: tracks_of(form),
+            basis: basis_of(form),
+            position: form.get("position").unwrap_or("").to_owned(),
+            errors: field_errors(problem),
+        }
+    }
+}
+
 impl Wizard<'_> {
     fn context(&self) -> minijinja::Value {
         let caps: Vec<_> = self
@@ -362,17 +386,7 @@ async fn install(
             .flash("success", "admin.flash.installed")
             .redirect(&format!("/admin/installations/{}", i.id))),
         Err(p) if p.status == 422 => {
-            let w = Wizard {
-                block: &b,
-                requirement,
-                config,
-                granted,
-                groups: form.get("groups").unwrap_or("").to_owned(),
-                tracks: tracks_of(&form),
-                basis: basis_of(&form),
-                position: form.get("position").unwrap_or("").to_owned(),
-                errors: field_errors(&p),
-            };
+            let w = Wizard::resubmitted(&b, requirement, config, granted, &form, &p);
             Ok(ctx.render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "admin/install.html",
@@ -447,17 +461,7 @@ async fn edit(
             .flash("success", "admin.flash.saved")
             .redirect(&format!("/admin/installations/{id}"))),
         Err(p) if p.status == 422 => {
-            let w = Wizard {
-                block: &b,
-                requirement,
-                config,
-                granted,
-                groups: form.get("groups").unwrap_or("").to_owned(),
-                tracks: tracks_of(&form),
-                basis: basis_of(&form),
-                position: form.get("position").unwrap_or("").to_owned(),
-                errors: field_errors(&p),
-            };
+            let w = Wizard::resubmitted(&b, requirement, config, granted, &form, &p);
             Ok(ctx.render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "admin/installation.html",
