@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
-use crate::package;
+use jobunivers_market::package;
 
 /// Write a new signing key to `path` (base64 of the 32-byte secret, mode 0600) and
 /// return the public key (base64) to register with the marketplace.

@@ -467,7 +467,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     locale,
                     view,
                     config,
-                    now_ms: now_ms(),
+                    now_ms: jobunivers_host::clock::now_ms(),
                 },
                 installation: format!("local:{}", block.manifest.raw.id),
                 permissions: Permissions::everything(),
@@ -526,13 +526,6 @@ async fn run(cli: Cli) -> Result<(), String> {
 fn emit(text: &str) {
     use std::io::Write;
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 fn parse_input(input: Option<&str>) -> Result<Vec<(String, String)>, String> {

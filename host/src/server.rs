@@ -9,14 +9,16 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 
-use crate::auth::AuthConfig;
-use crate::caps::db::DbProvider;
-use crate::caps::memory::MemoryLimits;
-use crate::db::Db;
-use crate::market::{Market, MarketConfig};
-use crate::runtime::{Runtime, RuntimeConfig};
-use crate::universe::Universe;
-use crate::web::{self, AppState};
+use jobunivers_casework::CaseworkHooks;
+use jobunivers_core::auth::AuthConfig;
+use jobunivers_core::caps::MemoryLimits;
+use jobunivers_market::{Market, MarketConfig};
+use jobunivers_runtime::{Runtime, RuntimeConfig};
+use jobunivers_store::db::Db;
+use jobunivers_store::provider::DbProvider;
+use jobunivers_ui::Ui;
+use jobunivers_universe::Universe;
+use jobunivers_web::AppState;
 
 /// A secret that never prints.
 #[derive(Clone, Default)]
@@ -84,13 +86,13 @@ impl ServerConfig {
             database_url: None,
             demo: false,
             dev_login: false,
-            max_package_bytes: crate::market::DEFAULT_MAX_PACKAGE_BYTES,
+            max_package_bytes: jobunivers_market::DEFAULT_MAX_PACKAGE_BYTES,
             jwt: JwtKeys::DataDirSecret,
             jwt_issuer: "jobunivers".into(),
             jwt_audience: "jobunivers-api".into(),
             blocks_dir: None,
             monitor_interval: Some(std::time::Duration::from_secs(15 * 60)),
-            static_dir: Some(crate::ui::default_static_dir()),
+            static_dir: Some(jobunivers_ui::default_static_dir()),
         }
     }
 }
@@ -169,7 +171,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         None => Db::open_data_dir(&config.data_dir).await?,
     };
     db.migrate().await?;
-    crate::monitor::ensure_default_rules(&db).await?;
+    jobunivers_casework::monitor::ensure_default_rules(&db).await?;
     let runtime = Runtime::new(RuntimeConfig {
         cache_dir: Some(config.data_dir.join("artifacts")),
         ..RuntimeConfig::default()
@@ -184,31 +186,28 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     )?;
     let auth = Arc::new(auth(&config)?);
     let dev_users = if config.demo || config.dev_login {
-        Some(Arc::new(crate::seed::dev_users()))
+        Some(Arc::new(jobunivers_demo::seed::dev_users()))
     } else {
         None
     };
-    let provider = Arc::new(DbProvider::new(
-        market.db().clone(),
-        MemoryLimits::default(),
-    ));
+    let provider = Arc::new(
+        DbProvider::new(market.db().clone(), MemoryLimits::default())
+            .with_hooks(Arc::new(CaseworkHooks)),
+    );
     if config.demo {
-        crate::seed::demo(&market, config.blocks_dir.as_deref()).await?;
-        provider.seed_demo().await?;
-        crate::import::seed_demo_concepts(market.db()).await?;
-        crate::monitor::seed_demo(&provider).await?;
+        jobunivers_demo::seed::demo(&market, config.blocks_dir.as_deref()).await?;
+        jobunivers_demo::seed_citizens(&provider).await?;
+        jobunivers_demo::seed_demo_concepts(market.db()).await?;
+        jobunivers_demo::monitoring::seed_demo(&provider).await?;
     }
     let mut background: Vec<_> = provider.spawn_listener().into_iter().collect();
     if let Some(every) = config.monitor_interval {
-        background.push(tokio::spawn(crate::monitor::schedule(
+        background.push(tokio::spawn(jobunivers_casework::monitor::schedule(
             provider.clone(),
             every,
         )));
     }
-    let ui = Arc::new(crate::ui::Ui::new(
-        &config.data_dir,
-        config.static_dir.clone(),
-    )?);
+    let ui = Arc::new(Ui::new(&config.data_dir, config.static_dir.clone())?);
     let universe = Arc::new(Universe::new(market.clone(), provider));
     let listener = TcpListener::bind(config.addr)
         .await
@@ -219,10 +218,9 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         auth: auth.clone(),
         dev_users,
         universe: universe.clone(),
-        dialogue: crate::dialogue::Dialogue::new(market.db().clone()),
-        ui,
+        dialogue: jobunivers_universe::dialogue::Dialogue::new(market.db().clone()),
     };
-    let task = tokio::spawn(web::serve(listener, state));
+    let task = tokio::spawn(jobunivers_ui::serve(listener, state, ui));
     Ok(RunningServer {
         addr,
         market,

@@ -804,8 +804,8 @@ async fn citizens_and_the_demo_seed() {
             "{backend}: an unknown municipality"
         );
 
-        p.seed_demo().await.unwrap();
-        p.seed_demo().await.unwrap();
+        demo::seed_citizens(&p).await.unwrap();
+        demo::seed_citizens(&p).await.unwrap();
         let citizen = p.citizen(demo::CITIZEN).await.unwrap().unwrap();
         assert_eq!(citizen.municipality, demo::MUNICIPALITY, "{backend}");
         for code in ["0101", "0147"] {

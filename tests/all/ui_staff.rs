@@ -364,7 +364,7 @@ async fn staff_pages_stay_within_their_tenant_and_refuse_citizens_and_forged_for
             block_version: "1.0.0".into(),
             citizen: "bo".into(),
             municipality: "0147".into(),
-            now_ms: jobunivers_host::market::now_ms(),
+            now_ms: jobunivers_host::clock::now_ms(),
         };
         provider
             .escalate_open(

@@ -34,7 +34,7 @@ async fn a_handover_reaches_the_caseworker_and_the_answer_reaches_the_citizen() 
             block_version: "1.0.0".into(),
             citizen: "anna".into(),
             municipality: "0751".into(),
-            now_ms: jobunivers_host::market::now_ms(),
+            now_ms: jobunivers_host::clock::now_ms(),
         };
         let transcript = vec![
             ChatMessage {

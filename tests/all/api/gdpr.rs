@@ -54,7 +54,7 @@ fn scope(installation: i64, citizen: &str, now_ms: i64) -> Scope {
 }
 
 fn now() -> i64 {
-    jobunivers_host::market::now_ms()
+    jobunivers_host::clock::now_ms()
 }
 
 fn message(title: &str) -> Notification {

@@ -8,7 +8,7 @@
 use jobunivers_host::caps::{
     CapabilityProvider, EscalationRequest, MeetingKind, NewActivity, Scope, TimeWindow,
 };
-use jobunivers_host::market::now_ms;
+use jobunivers_host::clock::now_ms;
 use jobunivers_host::monitor::{self, Evaluation, DAY_MS};
 use serde_json::{json, Value};
 

@@ -1,0 +1,23 @@
+//! The store: everything the host keeps in its database, and the only crate below the
+//! domain that knows SQL. The database itself ([`db`]: SQLite or PostgreSQL, chosen by
+//! the URL, migrated at start-up), the citizen's access log ([`access`]), the database-backed capabilities of blocks
+//! ([`provider`]: storage, profile, jobs, activities, threads, notifications,
+//! screening reports, consents and the access log), the live bus that carries
+//! notifications between processes ([`live`]), a citizen's records ([`records`]),
+//! screening's records ([`screening`]) and the importers ([`import`]).
+//!
+//! The store calls nothing above it: what the domain wants done after a write is a
+//! [`provider::StoreHooks`] passed in by whoever assembles the host.
+#![warn(missing_docs)]
+#![allow(clippy::result_large_err)]
+
+pub mod access;
+pub mod db;
+pub mod import;
+mod live;
+pub mod provider;
+pub mod records;
+pub mod screening;
+
+pub use db::{Backend, Db, DbError, Municipality};
+pub use provider::{DbProvider, NoHooks, StoreHooks};

@@ -1,0 +1,102 @@
+//! Pages for everyone: the front door, signing in and out, the landing page of each
+//! role, and the accessibility statement.
+
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use minijinja::context;
+use minijinja::value::Serde;
+use serde::Deserialize;
+
+use super::session::{set_cookie, Ctx, Post, SESSION_COOKIE};
+use jobunivers_core::auth::Role;
+use jobunivers_core::problem::Problem;
+use crate::UiState;
+
+pub(super) fn routes() -> Router<UiState> {
+    Router::new()
+        .route("/", get(front))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/tilgaengelighed", get(accessibility))
+        .route("/accessibility", get(accessibility))
+}
+
+/// Where a role lands after signing in.
+pub fn landing(role: Role) -> &'static str {
+    match role {
+        Role::Citizen => "/universe",
+        Role::Admin => "/admin",
+        Role::Vendor => "/vendor",
+        Role::Operator => "/review",
+        Role::Caseworker => "/caseworker",
+    }
+}
+
+async fn front(ctx: Ctx) -> Response {
+    match ctx.who.as_ref().map(|w| w.role) {
+        Some(role) => ctx.redirect(landing(role)),
+        None => ctx.redirect("/login"),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Next {
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// Only addresses on this site: a path, never `//host` or a scheme.
+fn safe_next(next: Option<&str>) -> Option<String> {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .map(str::to_owned)
+}
+
+async fn login_page(State(state): State<UiState>, ctx: Ctx, Query(q): Query<Next>) -> Response {
+    let users = state.dev_users.as_ref().map(|u| Serde(u.as_ref().clone()));
+    let next = safe_next(q.next.as_deref());
+    ctx.ok("login.html", context! { dev_users => users, next => next })
+}
+
+async fn login(
+    State(state): State<UiState>,
+    Post { ctx, form }: Post,
+) -> jobunivers_web::Result<Response> {
+    let users = state.dev_users.as_ref().ok_or_else(|| {
+        Problem::not_found(
+            "dev-login-disabled",
+            "the development login is off; sign in through your municipality's login (MitID)",
+        )
+    })?;
+    let name = form.get("user").unwrap_or("");
+    let user = users.iter().find(|u| u.user == name).ok_or_else(|| {
+        Problem::invalid(
+            "unknown-user",
+            format!("there is no development user '{name}'"),
+        )
+        .at("/user")
+    })?;
+    let token = state
+        .auth
+        .issue(&user.user, user.role, user.tenant.as_deref())?;
+    let to = safe_next(form.get("next")).unwrap_or_else(|| landing(user.role).to_owned());
+    let mut ctx = ctx.flash("success", "flash.signed_in");
+    ctx.set_cookies.push(set_cookie(
+        SESSION_COOKIE,
+        &token,
+        Some(jobunivers_core::auth::DEV_TOKEN_SECONDS),
+    ));
+    Ok(ctx.redirect(&to))
+}
+
+async fn logout(Post { ctx, .. }: Post) -> Response {
+    let mut ctx = ctx.flash("info", "flash.signed_out");
+    ctx.set_cookies
+        .push(set_cookie(SESSION_COOKIE, "", Some(0)));
+    ctx.redirect("/login")
+}
+
+async fn accessibility(ctx: Ctx) -> Response {
+    ctx.ok("accessibility.html", context! {})
+}

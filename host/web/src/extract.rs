@@ -1,0 +1,139 @@
+//! Who is calling, from the `Authorization: Bearer` header: a vendor API token
+//! (`jbt_...`, checked against the stored hashes) or a JWT (checked by [`AuthConfig`](jobunivers_core::auth::AuthConfig)).
+//! Also a JSON body extractor whose rejections are problem details.
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use super::{ApiError, AppState};
+use jobunivers_core::auth::Identity;
+use jobunivers_core::problem::Problem;
+
+/// An authenticated caller (401 if there is none).
+#[derive(Debug, Clone)]
+pub struct Caller(pub Identity);
+
+/// A caller if there is a credential (an invalid one is still refused).
+#[derive(Debug, Clone)]
+pub struct MaybeCaller(pub Option<Identity>);
+
+async fn identify(parts: &Parts, state: &AppState) -> Result<Option<Identity>, Problem> {
+    let Some(value) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
+        // The web UI's scripts (the live inbox's EventSource cannot send headers) read
+        // the API with the UI's session cookie; only for GET, so a cookie never
+        // authorises a change.
+        if parts.method == axum::http::Method::GET {
+            if let Some(token) = crate::session::session_token(&parts.headers) {
+                return state.auth.verify(&token).map(Some);
+            }
+        }
+        return Ok(None);
+    };
+    let value = value.to_str().map_err(|_| {
+        Problem::unauthorized("invalid-token", "the Authorization header is not text")
+    })?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .ok_or_else(|| {
+            Problem::unauthorized("invalid-token", "use 'Authorization: Bearer <token>'")
+        })?
+        .trim();
+    if token.starts_with(jobunivers_market::TOKEN_PREFIX) {
+        return state.market.authenticate_token(token).await.map(Some);
+    }
+    state.auth.verify(token).map(Some)
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match identify(parts, state).await? {
+            Some(id) => Ok(Caller(id)),
+            None => Err(Problem::unauthorized(
+                "missing-token",
+                "sign in first: send 'Authorization: Bearer <token>' (in the demo, get one from POST /api/v1/dev/login)",
+            ).into()),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for MaybeCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        identify(parts, state).await.map(MaybeCaller).map_err(ApiError)
+    }
+}
+
+/// A JSON body; a body that is not JSON or does not fit gets a problem naming where.
+#[derive(Debug, Clone)]
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| {
+                Problem::new(
+                    e.status().as_u16(),
+                    "body-unreadable",
+                    "Bad request",
+                    e.body_text(),
+                )
+            })?;
+        let de = &mut serde_json::Deserializer::from_slice(&bytes);
+        serde_path_to_error::deserialize(de).map(Body).map_err(|e| {
+            let path = e.path().to_string();
+            let pointer = if path == "." {
+                String::new()
+            } else {
+                format!("/{}", path.replace('.', "/").replace(['[', ']'], ""))
+            };
+            let p = Problem::bad_request(
+                "invalid-body",
+                format!("the request body is not valid: {}", e.inner()),
+            );
+            ApiError(if pointer.is_empty() { p } else { p.at(pointer) })
+        })
+    }
+}
+
+/// A JSON body that may be left out (then `T::default()`).
+#[derive(Debug, Clone)]
+pub struct OptionalBody<T>(pub T);
+
+impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let empty = req
+            .headers()
+            .get(axum::http::header::CONTENT_LENGTH)
+            .is_some_and(|v| v == "0")
+            || (req
+                .headers()
+                .get(axum::http::header::CONTENT_TYPE)
+                .is_none()
+                && req
+                    .headers()
+                    .get(axum::http::header::CONTENT_LENGTH)
+                    .is_none());
+        if empty {
+            return Ok(OptionalBody(T::default()));
+        }
+        Body::<T>::from_request(req, state)
+            .await
+            .map(|b| OptionalBody(b.0))
+    }
+}
