@@ -467,3 +467,40 @@ async fn static_files_are_served_with_cache_headers_and_a_missing_directory_stop
     assert_eq!(page.headers()["cache-control"], "no-store");
     running.stop();
 }
+
+/// A citizen who only ever uses the website counts as visiting: the page records the
+/// visit (once a day) that availability monitoring's "no visit for N days" rule reads,
+/// as the API's page does.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_web_page_records_the_citizens_visit_for_monitoring() {
+    for app in spawn_apps().await {
+        let backend = app.backend;
+        app.server
+            .universe
+            .provider()
+            .upsert_citizen("citizen-0101", "0101", &[])
+            .await
+            .unwrap();
+        assert_eq!(app.count("monitor_visits").await, 0, "{backend}");
+        let mut b = Browser::new(&app);
+        b.sign_in("citizen-0101").await;
+        let page = b.get("/universe").await;
+        assert_eq!(page.status, 200, "{backend}: {}", page.body);
+        assert_eq!(app.count("monitor_visits").await, 1, "{backend}");
+        // Again the same day: still one visit.
+        b.get("/universe").await;
+        assert_eq!(app.count("monitor_visits").await, 1, "{backend}");
+
+        // The citizen's monitoring status says the last fact is that visit.
+        let token = app.citizen_token("citizen-0101", "0101").await;
+        let seen = app.get("/api/v1/me/monitoring", &token).await.expect(200);
+        let rule = seen["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["kind"] == "no-login")
+            .expect("the no-login rule")
+            .clone();
+        assert_eq!(rule["status"]["last_fact"], "visit", "{backend}: {rule:#}");
+    }
+}
