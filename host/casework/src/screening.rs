@@ -20,12 +20,10 @@ use jobunivers_core::model::Localized;
 use jobunivers_core::problem::{Problem, Result};
 use jobunivers_store::access::{self, Access};
 use jobunivers_store::db::{Backend, Db};
+use jobunivers_store::screening::{decisions_of, rescreen_days_of, screenings_of, track_col};
 pub use jobunivers_store::screening::{
     export_of, latest_decision, screening_timeline, status_of, DecisionRecord, ScreeningExport,
     ScreeningRecord, TimelineEntry,
-};
-use jobunivers_store::screening::{
-    decisions_of, rescreen_days_of, screenings_of, track_col,
 };
 
 const DAY_MS: i64 = 86_400_000;

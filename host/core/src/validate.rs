@@ -7,8 +7,8 @@ use std::io::Write;
 
 use semver::Version;
 
-use crate::model::{Element, FieldKind, FlatElement, LinkTarget, Page, RawManifest};
 use crate::caps::Capability;
+use crate::model::{Element, FieldKind, FlatElement, LinkTarget, Page, RawManifest};
 
 /// Categories a block may have.
 pub const CATEGORIES: &[&str] = &[

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use jobunivers_core::auth::{Identity, Role};
-use jobunivers_market::{Decision, GrantBasis, Market, NewInstallation, VendorRegistration};
-use jobunivers_market::package;
 use jobunivers_core::auth::DevUser;
+use jobunivers_core::auth::{Identity, Role};
+use jobunivers_market::package;
+use jobunivers_market::{Decision, GrantBasis, Market, NewInstallation, VendorRegistration};
 
 /// The demo vendor that publishes the example blocks.
 pub const DEMO_VENDOR: &str = "jobunivers";
@@ -133,10 +133,12 @@ pub async fn demo(market: &Market, blocks_dir: Option<&Path>) -> anyhow::Result<
                 contact_email: "blokke@jobunivers.example".into(),
             },
         )
-        .await.map_err(anyhow::Error::msg)?;
+        .await
+        .map_err(anyhow::Error::msg)?;
     market
         .decide_vendor(&operator, DEMO_VENDOR, true, Some("Demo"))
-        .await.map_err(anyhow::Error::msg)?;
+        .await
+        .map_err(anyhow::Error::msg)?;
     market
         .register_vendor(
             None,
@@ -146,7 +148,8 @@ pub async fn demo(market: &Market, blocks_dir: Option<&Path>) -> anyhow::Result<
                 contact_email: "kontakt@schultz.example".into(),
             },
         )
-        .await.map_err(anyhow::Error::msg)?;
+        .await
+        .map_err(anyhow::Error::msg)?;
     let key = package::generate_key()?;
     market
         .add_key(
@@ -155,11 +158,15 @@ pub async fn demo(market: &Market, blocks_dir: Option<&Path>) -> anyhow::Result<
             "demo",
             &package::encode_key(key.verifying_key().as_bytes()),
         )
-        .await.map_err(anyhow::Error::msg)?;
+        .await
+        .map_err(anyhow::Error::msg)?;
     let mut published = Vec::new();
     for bytes in &components {
         let (pkg, block) = package::package_component(market.runtime(), bytes, &key).await?;
-        let v = market.publish(&vendor, &pkg).await.map_err(anyhow::Error::msg)?;
+        let v = market
+            .publish(&vendor, &pkg)
+            .await
+            .map_err(anyhow::Error::msg)?;
         market
             .decide(
                 &operator,
@@ -168,7 +175,8 @@ pub async fn demo(market: &Market, blocks_dir: Option<&Path>) -> anyhow::Result<
                 Decision::Approve,
                 Some("Demo"),
             )
-            .await.map_err(anyhow::Error::msg)?;
+            .await
+            .map_err(anyhow::Error::msg)?;
         published.push((
             v.block,
             block
@@ -197,7 +205,8 @@ pub async fn demo(market: &Market, blocks_dir: Option<&Path>) -> anyhow::Result<
                         legal_basis: demo_basis(code, block),
                     },
                 )
-                .await.map_err(anyhow::Error::msg)?;
+                .await
+                .map_err(anyhow::Error::msg)?;
         }
     }
     demo_screenings(market).await?;
@@ -307,12 +316,12 @@ fn demo_answers(track: jobunivers_core::caps::Track) -> Vec<(&'static str, Vec<(
 async fn demo_screenings(market: &Market) -> anyhow::Result<()> {
     use std::sync::Arc;
 
-    use jobunivers_store::provider::{DbProvider, LegalBasis};
+    use jobunivers_casework::screening::{NewDecision, Screening};
     use jobunivers_core::caps::MemoryLimits;
     use jobunivers_core::caps::{Capability, Track};
     use jobunivers_core::model::{Action, CallContext, Locale};
     use jobunivers_runtime::{Call, Permissions};
-    use jobunivers_casework::screening::{NewDecision, Screening};
+    use jobunivers_store::provider::{DbProvider, LegalBasis};
 
     const DAY_MS: i64 = 86_400_000;
     let provider = Arc::new(DbProvider::new(
@@ -342,7 +351,8 @@ async fn demo_screenings(market: &Market) -> anyhow::Result<()> {
         );
         let resolved = market
             .resolve_municipality(&admin, municipality)
-            .await.map_err(anyhow::Error::msg)?
+            .await
+            .map_err(anyhow::Error::msg)?
             .into_iter()
             .find(|r| r.block == "jobunivers.screening")
             .context("the screening block is not installed")?;

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use super::{json_col, opt_str, Market};
-use jobunivers_core::problem::{Problem, Result};
 use jobunivers_core::model::{CapabilityRequest, Localized, RawManifest};
+use jobunivers_core::problem::{Problem, Result};
 
 /// A search.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]

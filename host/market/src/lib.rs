@@ -164,6 +164,7 @@ pub(crate) fn json_col<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) 
 pub(crate) fn sees_unreleased(who: Option<&Identity>, namespace: &str) -> bool {
     who.is_some_and(|w| {
         w.role == jobunivers_core::auth::Role::Operator
-            || (w.role == jobunivers_core::auth::Role::Vendor && w.tenant.as_deref() == Some(namespace))
+            || (w.role == jobunivers_core::auth::Role::Vendor
+                && w.tenant.as_deref() == Some(namespace))
     })
 }

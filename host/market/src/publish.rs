@@ -7,10 +7,10 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::{audit, now_ms, Market};
-use jobunivers_core::auth::{Identity, TokenScope};
 use crate::package::{self, Package};
-use jobunivers_core::problem::{Problem, Result};
+use jobunivers_core::auth::{Identity, TokenScope};
 use jobunivers_core::model::RawManifest;
+use jobunivers_core::problem::{Problem, Result};
 use jobunivers_runtime::{LoadError, LoadedBlock};
 
 /// What a successful publish created.

@@ -12,8 +12,8 @@ use sqlx::{Any, Row, Transaction};
 
 use super::{audit, json_col, now_ms, opt_i64, opt_str, sees_unreleased, Market};
 use jobunivers_core::auth::{Identity, Role, TokenScope};
-use jobunivers_core::problem::{Problem, Result};
 use jobunivers_core::model::RawManifest;
+use jobunivers_core::problem::{Problem, Result};
 
 /// One version as the vendor and operator see it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

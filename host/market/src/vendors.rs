@@ -8,8 +8,8 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{audit, now_ms, opt_i64, opt_str, valid_name, Market};
-use jobunivers_core::auth::{Identity, Role, TokenScope};
 use crate::package;
+use jobunivers_core::auth::{Identity, Role, TokenScope};
 use jobunivers_core::problem::{Problem, Result};
 
 /// Prefix of every API token secret, so a leaked one is easy to recognise.

@@ -20,8 +20,8 @@ macro_rules! convert {
     ($($w:tt)+) => {
             use $($w)+ as w;
 
-            impl From<CapError> for w::types::CapabilityError {
-                fn from(e: CapError) -> Self {
+            pub(crate) fn capability_error(e: CapError) -> w::types::CapabilityError {
+                {
                     use w::types::CapabilityError as E;
                     match e {
                         CapError::NotRequested(m) => E::NotRequested(m),
@@ -148,17 +148,17 @@ macro_rules! convert {
                 (p.title, elements)
             }
 
-            impl From<caps::Concept> for w::profile::Occupation {
-                fn from(c: caps::Concept) -> Self { Self { uri: c.uri, label: c.label } }
+            pub(crate) fn occupation(c: caps::Concept) -> w::profile::Occupation {
+                w::profile::Occupation { uri: c.uri, label: c.label }
             }
-            impl From<caps::Concept> for w::profile::Skill {
-                fn from(c: caps::Concept) -> Self { Self { uri: c.uri, label: c.label } }
+            pub(crate) fn skill(c: caps::Concept) -> w::profile::Skill {
+                w::profile::Skill { uri: c.uri, label: c.label }
             }
-            impl From<caps::Profile> for w::profile::CitizenProfile {
-                fn from(p: caps::Profile) -> Self {
-                    Self {
-                        desired_occupations: p.desired_occupations.map(|v| v.into_iter().map(Into::into).collect()),
-                        skills: p.skills.map(|v| v.into_iter().map(Into::into).collect()),
+            pub(crate) fn citizen_profile(p: caps::Profile) -> w::profile::CitizenProfile {
+                {
+                    w::profile::CitizenProfile {
+                        desired_occupations: p.desired_occupations.map(|v| v.into_iter().map(occupation).collect()),
+                        skills: p.skills.map(|v| v.into_iter().map(skill).collect()),
                         education: p.education.map(|v| {
                             v.into_iter()
                                 .map(|e| w::profile::Education { title: e.title, institution: e.institution, year: e.year })
@@ -186,9 +186,9 @@ macro_rules! convert {
                 }
             }
 
-            impl From<caps::JobPosting> for w::jobs::JobPosting {
-                fn from(j: caps::JobPosting) -> Self {
-                    Self {
+            pub(crate) fn job_posting(j: caps::JobPosting) -> w::jobs::JobPosting {
+                {
+                    w::jobs::JobPosting {
                         id: j.id,
                         title: j.title,
                         employer: j.employer,
@@ -205,15 +205,15 @@ macro_rules! convert {
                 }
             }
 
-            impl From<caps::RecordedActivity> for w::activity::RecordedActivity {
-                fn from(a: caps::RecordedActivity) -> Self {
-                    Self { id: a.id, kind: a.kind, summary: a.summary, details: a.details, occurred_ms: a.occurred_ms }
+            pub(crate) fn recorded_activity(a: caps::RecordedActivity) -> w::activity::RecordedActivity {
+                {
+                    w::activity::RecordedActivity { id: a.id, kind: a.kind, summary: a.summary, details: a.details, occurred_ms: a.occurred_ms }
                 }
             }
 
-            impl From<caps::Thread> for w::escalate::Thread {
-                fn from(t: caps::Thread) -> Self {
-                    Self {
+            pub(crate) fn thread(t: caps::Thread) -> w::escalate::Thread {
+                {
+                    w::escalate::Thread {
                         id: t.id,
                         state: match t.state {
                             caps::ThreadState::WaitingForJobcentre => w::escalate::State::WaitingForJobcentre,
@@ -271,11 +271,40 @@ macro_rules! convert {
 #[cfg(feature = "native-blocks")]
 pub(crate) use convert;
 
+/// `From` for the conversions of [`convert!`] that go into a contract's types, where
+/// those types are this crate's own (the wasmtime bindings; the SDK's are not).
+macro_rules! from_impls {
+    () => {
+        impl From<CapError> for w::types::CapabilityError {
+            fn from(e: CapError) -> Self { capability_error(e) }
+        }
+        impl From<caps::Concept> for w::profile::Occupation {
+            fn from(c: caps::Concept) -> Self { occupation(c) }
+        }
+        impl From<caps::Concept> for w::profile::Skill {
+            fn from(c: caps::Concept) -> Self { skill(c) }
+        }
+        impl From<caps::Profile> for w::profile::CitizenProfile {
+            fn from(p: caps::Profile) -> Self { citizen_profile(p) }
+        }
+        impl From<caps::JobPosting> for w::jobs::JobPosting {
+            fn from(j: caps::JobPosting) -> Self { job_posting(j) }
+        }
+        impl From<caps::RecordedActivity> for w::activity::RecordedActivity {
+            fn from(a: caps::RecordedActivity) -> Self { recorded_activity(a) }
+        }
+        impl From<caps::Thread> for w::escalate::Thread {
+            fn from(t: caps::Thread) -> Self { thread(t) }
+        }
+    };
+}
+
 macro_rules! adapt {
     ($m:ident => $v:ident) => {
         pub(crate) mod $m {
             use super::*;
             convert!($v::jobunivers::block);
+            from_impls!();
 
             fn out<T, U: From<T>>(r: HostResult<T>) -> wasmtime::Result<Result<U, w::types::CapabilityError>> {
                 r.map(|r| r.map(U::from).map_err(Into::into))

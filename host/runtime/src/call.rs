@@ -137,7 +137,10 @@ impl Runtime {
         result
     }
 
-    pub(crate) async fn describe(&self, block: &LoadedBlock) -> Result<model::RawManifest, CallError> {
+    pub(crate) async fn describe(
+        &self,
+        block: &LoadedBlock,
+    ) -> Result<model::RawManifest, CallError> {
         let call = Call {
             ctx: CallContext {
                 citizen: String::new(),

@@ -19,7 +19,6 @@ mod state;
 
 pub use jobunivers_core::{model, validate};
 
-
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -30,10 +29,10 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Store, Trap};
 
-use jobunivers_core::caps::{Capability, CapabilityProvider, Scope};
 pub use cache::{ArtifactCache, CacheOutcome};
 pub(crate) use errors::BlockFault;
 pub use errors::{CallError, LoadError};
+use jobunivers_core::caps::{Capability, CapabilityProvider, Scope};
 use model::{Action, CallContext, Event, Page};
 use state::StateConfig;
 pub use state::{HostLimit, HostState, Permissions};
@@ -226,4 +225,3 @@ impl Runtime {
         &self.engine
     }
 }
-

@@ -8,9 +8,9 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use jobunivers_core::caps::*;
 /// The quotas this provider enforces (the same as every provider's).
 pub use jobunivers_core::caps::MemoryLimits;
+use jobunivers_core::caps::*;
 
 #[derive(Default)]
 struct State {
@@ -434,7 +434,9 @@ impl CapabilityProvider for MemoryProvider {
             Some((s, r)) => ScreeningStatus {
                 last_ms: Some(s.now_ms),
                 last_suggested: Some(r.suggested),
-                next_due_ms: Some(s.now_ms + jobunivers_core::caps::DEFAULT_RESCREEN_DAYS * 86_400_000),
+                next_due_ms: Some(
+                    s.now_ms + jobunivers_core::caps::DEFAULT_RESCREEN_DAYS * 86_400_000,
+                ),
                 decision: None,
             },
         })

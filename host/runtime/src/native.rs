@@ -68,13 +68,13 @@ struct NativeHost {
 }
 
 impl NativeHost {
-    fn call<T, U: From<T>>(
+    fn call<T>(
         &self,
         f: impl AsyncFnOnce(&mut HostState) -> wasmtime::Result<Result<T, CapError>>,
-    ) -> Result<U, sdk::types::CapabilityError> {
+    ) -> Result<T, sdk::types::CapabilityError> {
         let mut state = self.state.lock().expect("lock");
         match self.runtime.block_on(f(&mut state)) {
-            Ok(r) => r.map(U::from).map_err(Into::into),
+            Ok(r) => r.map_err(conv::capability_error),
             Err(e) => {
                 self.stopped.lock().expect("lock").get_or_insert(e);
                 Err(sdk::types::CapabilityError::Unavailable(
@@ -104,6 +104,7 @@ impl sdk::Host for NativeHost {
     }
     fn profile(&self) -> Result<sdk::CitizenProfile, sdk::types::CapabilityError> {
         self.call(async |s| s.profile_get().await)
+            .map(conv::citizen_profile)
     }
     fn jobs_search(
         &self,
@@ -111,12 +112,12 @@ impl sdk::Host for NativeHost {
     ) -> Result<Vec<sdk::JobPosting>, sdk::types::CapabilityError> {
         let query = conv::job_query(query.clone());
         self.call(async |s| s.jobs_search(query).await)
-            .map(|v: Vec<caps::JobPosting>| v.into_iter().map(Into::into).collect())
+            .map(|v: Vec<caps::JobPosting>| v.into_iter().map(conv::job_posting).collect())
     }
     fn jobs_get(&self, id: &str) -> Result<Option<sdk::JobPosting>, sdk::types::CapabilityError> {
         let id = id.to_owned();
         self.call(async |s| s.job_get(id).await)
-            .map(|v: Option<caps::JobPosting>| v.map(Into::into))
+            .map(|v: Option<caps::JobPosting>| v.map(conv::job_posting))
     }
     fn activity_add(
         &self,
@@ -132,7 +133,7 @@ impl sdk::Host for NativeHost {
     ) -> Result<Vec<sdk::RecordedActivity>, sdk::types::CapabilityError> {
         let kind = kind.map(str::to_owned);
         self.call(async |s| s.activity_recent(kind, limit).await)
-            .map(|v: Vec<caps::RecordedActivity>| v.into_iter().map(Into::into).collect())
+            .map(|v: Vec<caps::RecordedActivity>| v.into_iter().map(conv::recorded_activity).collect())
     }
     fn escalate_open(&self, request: &sdk::Request) -> Result<String, sdk::types::CapabilityError> {
         let request = conv::escalation_request(request.clone());
@@ -141,6 +142,7 @@ impl sdk::Host for NativeHost {
     fn escalate_status(&self, id: &str) -> Result<sdk::Thread, sdk::types::CapabilityError> {
         let id = id.to_owned();
         self.call(async |s| s.escalate_status(id).await)
+            .map(conv::thread)
     }
     fn escalate_cancel(&self, id: &str) -> Result<(), sdk::types::CapabilityError> {
         let id = id.to_owned();

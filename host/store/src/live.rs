@@ -13,8 +13,8 @@ use sqlx::postgres::PgListener;
 use sqlx::Row;
 use tokio::task::JoinHandle;
 
-use crate::provider::DbProvider;
 use crate::db::{Backend, DbError};
+use crate::provider::DbProvider;
 
 /// The PostgreSQL channel new notifications are announced on.
 pub(crate) const CHANNEL: &str = "jobunivers_inbox";

@@ -377,10 +377,7 @@ pub async fn profile_of(conn: &mut AnyConnection, citizen: &str) -> Result<Optio
 }
 
 /// The activities blocks recorded for the citizen, oldest first.
-pub async fn activities_of(
-    conn: &mut AnyConnection,
-    citizen: &str,
-) -> Result<Vec<ActivityRecord>> {
+pub async fn activities_of(conn: &mut AnyConnection, citizen: &str) -> Result<Vec<ActivityRecord>> {
     let rows = sqlx::query(
         "SELECT id, installation_id, block_id, municipality_code, kind, summary, details, occurred_ms, recorded_ms \
          FROM activities WHERE citizen_id = $1 ORDER BY occurred_ms, id",
@@ -462,10 +459,7 @@ pub async fn threads_of(conn: &mut AnyConnection, citizen: &str) -> Result<Vec<T
 }
 
 /// The citizen's consents, given and withdrawn, by installation and capability.
-pub async fn consents_of(
-    conn: &mut AnyConnection,
-    citizen: &str,
-) -> Result<Vec<ConsentRecord>> {
+pub async fn consents_of(conn: &mut AnyConnection, citizen: &str) -> Result<Vec<ConsentRecord>> {
     let rows = sqlx::query(
         "SELECT c.installation_id, b.block_id, c.capability, c.legal_basis, c.granted_ms, c.withdrawn_ms \
          FROM consents c LEFT JOIN installations i ON i.id = c.installation_id LEFT JOIN blocks b ON b.id = i.block_ref \

@@ -9,7 +9,9 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::db::{Db, DbError};
-use jobunivers_core::caps::{ScreeningAnswer, ScreeningStatus, Track, TrackDecision, DEFAULT_RESCREEN_DAYS};
+use jobunivers_core::caps::{
+    ScreeningAnswer, ScreeningStatus, Track, TrackDecision, DEFAULT_RESCREEN_DAYS,
+};
 use jobunivers_core::model::Localized;
 
 const DAY_MS: i64 = 86_400_000;
@@ -57,10 +59,6 @@ pub struct DecisionRecord {
     /// When (Unix ms).
     pub decided_ms: i64,
 }
-
-
-
-
 
 /// An entry of a citizen's timeline: a screening or a decision.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -315,4 +313,3 @@ pub async fn screening_timeline(
     out.sort_by(|a, b| (b.at_ms, &b.kind, b.id).cmp(&(a.at_ms, &a.kind, a.id)));
     Ok(out)
 }
-

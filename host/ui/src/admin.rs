@@ -16,13 +16,13 @@ use serde::Deserialize;
 use super::blocks;
 use super::schema_form;
 use super::session::{Ctx, Form, Post, Signed};
+use crate::UiState;
 use jobunivers_core::auth::{Identity, Role};
+use jobunivers_core::problem::Problem;
 use jobunivers_market::{
     Audience, CatalogBlock, CatalogQuery, GrantBasis, InstallationChange, NewInstallation,
 };
-use jobunivers_core::problem::Problem;
 use jobunivers_web::Result;
-use crate::UiState;
 
 pub(super) fn routes() -> Router<UiState> {
     Router::new()
@@ -361,7 +361,7 @@ async fn install(
     let requirement = form.get("requirement").unwrap_or("").trim().to_owned();
     let granted = granted_of(&form);
     let result = match position_of(&form) {
-        Err(p) => Err(p.into()),
+        Err(p) => Err(p),
         Ok(position) => {
             state
                 .market
@@ -435,7 +435,7 @@ async fn edit(
     let requirement = form.get("requirement").unwrap_or("").trim().to_owned();
     let granted = granted_of(&form);
     let result = match position_of(&form) {
-        Err(p) => Err(p.into()),
+        Err(p) => Err(p),
         Ok(position) => {
             state
                 .market
@@ -537,7 +537,8 @@ async fn act(
                     "not-confirmed",
                     "tick the box to confirm that the block is to be removed",
                 )
-                .at("/confirm").into());
+                .at("/confirm")
+                .into());
             }
             m.uninstall(&who, &code, id).await?;
             return Ok(ctx
@@ -548,7 +549,8 @@ async fn act(
             return Err(Problem::not_found(
                 "unknown-action",
                 format!("'{other}' is not an action on an installation"),
-            ).into())
+            )
+            .into())
         }
     };
     Ok(ctx

@@ -14,11 +14,11 @@ use minijinja::value::Serde;
 use serde::Deserialize;
 
 use super::session::{Ctx, Post, Signed};
+use crate::UiState;
 use jobunivers_core::auth::{Identity, Role};
 use jobunivers_universe::citizen::Citizens;
 use jobunivers_universe::dialogue::NewMessage;
 use jobunivers_web::Result;
-use crate::UiState;
 
 pub(super) fn routes() -> Router<UiState> {
     Router::new()

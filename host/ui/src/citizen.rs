@@ -15,13 +15,13 @@ use serde::Deserialize;
 
 use super::blocks;
 use super::session::{set_cookie, Ctx, Post, Signed, CSRF_FIELD, SESSION_COOKIE};
+use crate::UiState;
 use jobunivers_core::auth::{Identity, Role};
+use jobunivers_core::model::Action;
+use jobunivers_core::problem::Problem;
 use jobunivers_universe::citizen::Citizens;
 use jobunivers_universe::dialogue::NewMessage;
-use jobunivers_core::problem::Problem;
 use jobunivers_web::Result;
-use jobunivers_core::model::Action;
-use crate::UiState;
 
 /// Form fields the host adds to a block's forms and buttons (a block's own field names
 /// cannot contain a colon).
@@ -107,7 +107,8 @@ async fn action(
         return Err(Problem::bad_request(
             "missing-action",
             "the form did not say which action to run; go back and use the block's own buttons",
-        ).into());
+        )
+        .into());
     }
     let view = form.get(VIEW_FIELD).unwrap_or("").to_owned();
     let action = Action {

@@ -9,6 +9,8 @@
 //! files are served from a directory (`--static-dir`, by default the checkout's
 //! marketplace-ui/dist, filled by `cargo xtask ui`). See marketplace-ui/README.md for how
 //! to add a page.
+#![warn(missing_docs)]
+#![allow(clippy::result_large_err)]
 
 mod admin;
 mod blocks;

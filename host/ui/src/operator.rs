@@ -13,11 +13,11 @@ use minijinja::value::Serde;
 use serde::Deserialize;
 
 use super::session::{Ctx, Post, Signed};
-use jobunivers_core::auth::{Identity, Role};
-use jobunivers_market::{CatalogQuery, Decision};
-use jobunivers_core::problem::Problem;
-use jobunivers_web::Result;
 use crate::UiState;
+use jobunivers_core::auth::{Identity, Role};
+use jobunivers_core::problem::Problem;
+use jobunivers_market::{CatalogQuery, Decision};
+use jobunivers_web::Result;
 
 pub(super) fn routes() -> Router<UiState> {
     Router::new()
@@ -79,7 +79,8 @@ async fn decide_vendor(
             return Err(Problem::not_found(
                 "unknown-action",
                 format!("'{other}' is not an action; use approve or reject"),
-            ).into())
+            )
+            .into())
         }
     };
     let reason = form.get("reason").map(str::trim).filter(|r| !r.is_empty());
@@ -118,7 +119,8 @@ fn decision(action: &str) -> Result<Decision> {
             return Err(Problem::not_found(
                 "unknown-action",
                 format!("'{other}' is not an action; use approve, reject, suspend or lift"),
-            ).into())
+            )
+            .into())
         }
     })
 }

@@ -10,9 +10,9 @@ use minijinja::value::Serde;
 use serde::Deserialize;
 
 use super::session::{set_cookie, Ctx, Post, SESSION_COOKIE};
+use crate::UiState;
 use jobunivers_core::auth::Role;
 use jobunivers_core::problem::Problem;
-use crate::UiState;
 
 pub(super) fn routes() -> Router<UiState> {
     Router::new()

@@ -21,8 +21,8 @@ use sha2::Sha256;
 
 use super::Ui;
 use jobunivers_core::auth::{Identity, Role};
-use jobunivers_core::problem::Problem;
 use jobunivers_core::model::Locale;
+use jobunivers_core::problem::Problem;
 pub use jobunivers_web::session::{cookies, SESSION_COOKIE};
 
 /// The cookie binding the CSRF token of a browser that has not signed in yet.

@@ -14,11 +14,11 @@ use minijinja::context;
 use minijinja::value::Serde;
 
 use super::session::{Ctx, Post, Signed, CSRF_FIELD};
-use jobunivers_core::auth::{Identity, Role, TokenScope};
-use jobunivers_market::{NewToken, VendorRegistration};
-use jobunivers_core::problem::Problem;
-use jobunivers_web::Result;
 use crate::UiState;
+use jobunivers_core::auth::{Identity, Role, TokenScope};
+use jobunivers_core::problem::Problem;
+use jobunivers_market::{NewToken, VendorRegistration};
+use jobunivers_web::Result;
 
 pub(super) fn routes(state: &UiState) -> Router<UiState> {
     let limit = state.market.config().max_package_bytes;
@@ -243,7 +243,8 @@ async fn yank(
             return Err(Problem::not_found(
                 "unknown-action",
                 format!("'{other}' is not an action; use yank or unyank"),
-            ).into())
+            )
+            .into())
         }
     };
     let reason = form.get("reason").map(str::trim).filter(|r| !r.is_empty());

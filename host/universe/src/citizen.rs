@@ -15,9 +15,9 @@ use serde::Serialize;
 use tokio::sync::broadcast;
 
 use jobunivers_core::auth::{Identity, Role};
-use jobunivers_store::access::{self, Access};
 use jobunivers_core::clock::now_ms;
 use jobunivers_core::problem::{Problem, Result};
+use jobunivers_store::access::{self, Access};
 use jobunivers_store::db::Backend;
 use jobunivers_store::provider::{Citizen, DbProvider, NotificationEvent};
 pub use jobunivers_store::records::*;

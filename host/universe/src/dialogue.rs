@@ -10,10 +10,10 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use jobunivers_core::auth::{Identity, Role};
-use jobunivers_store::access::{self, Access};
-use jobunivers_store::db::Db;
 use jobunivers_core::clock::now_ms;
 use jobunivers_core::problem::{Problem, Result};
+use jobunivers_store::access::{self, Access};
+use jobunivers_store::db::Db;
 
 /// A thread as a list shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

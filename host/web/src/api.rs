@@ -13,16 +13,16 @@ use utoipa_axum::routes;
 
 use super::extract::{Body, Caller, MaybeCaller, OptionalBody};
 use super::AppState;
+use crate::Result;
 use jobunivers_core::auth::DevUser;
 use jobunivers_core::auth::Role;
-use jobunivers_store::db::Municipality;
+use jobunivers_core::problem::Problem;
 use jobunivers_market::{
     ApiToken, AuditEntry, CatalogBlock, CatalogPage, CatalogQuery, Decision, Installation,
     InstallationChange, NewInstallation, NewToken, Notice, PublishedVersion, Resolved, ReviewItem,
     Vendor, VendorKey, VendorRegistration, VersionInfo,
 };
-use crate::Result;
-use jobunivers_core::problem::Problem;
+use jobunivers_store::db::Municipality;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -173,7 +173,8 @@ async fn dev_login(
                 "missing-user",
                 "give a user (see GET /api/v1/dev/users), or a role and tenant",
             )
-            .at("/user").into())
+            .at("/user")
+            .into())
         }
     };
     let token = state.auth.issue(&subject, role, tenant.as_deref())?;
@@ -432,7 +433,8 @@ async fn decide_version(
                 format!(
                 "'{other}' is not an action; use approve, reject, suspend, lift, yank or unyank"
             ),
-            ).into())
+            )
+            .into())
         }
     };
     Ok(Json(info))
@@ -555,7 +557,8 @@ async fn installation_action(
         other => Err(Problem::not_found(
             "unknown-action",
             format!("'{other}' is not an action; use rollback or upgrade"),
-        ).into()),
+        )
+        .into()),
     }
 }
 

@@ -11,13 +11,13 @@ use utoipa_axum::routes;
 
 use super::extract::{Body, Caller, OptionalBody};
 use super::AppState;
-use jobunivers_universe::citizen::ActivityRecord;
+use crate::Result;
 use jobunivers_casework::monitor::casework::{
     self, CitizenFilter, CitizenSummary, Decision, Exemption, Firing, FlagFilter, MissedMeeting,
     NewExemption, NewPriorNotice, PriorNotice, Timeline,
 };
-use crate::Result;
 use jobunivers_core::problem::Problem;
+use jobunivers_universe::citizen::ActivityRecord;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -8,9 +8,9 @@ use utoipa_axum::routes;
 
 use super::extract::{Body, Caller};
 use super::AppState;
-use jobunivers_universe::dialogue::{NewMessage, ThreadDetail, ThreadSummary};
 use crate::Result;
 use jobunivers_core::problem::Problem;
+use jobunivers_universe::dialogue::{NewMessage, ThreadDetail, ThreadSummary};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -70,7 +70,10 @@ impl FromRequestParts<AppState> for MaybeCaller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        identify(parts, state).await.map(MaybeCaller).map_err(ApiError)
+        identify(parts, state)
+            .await
+            .map(MaybeCaller)
+            .map_err(ApiError)
     }
 }
 

@@ -26,8 +26,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 
 use jobunivers_core::auth::{AuthConfig, DevUser};
-use jobunivers_market::Market;
 use jobunivers_core::problem::Problem;
+use jobunivers_market::Market;
 
 pub use extract::{Caller, MaybeCaller};
 
@@ -107,4 +107,3 @@ async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) ->
         Err(e) => ApiError(Problem::new(503, "database-unavailable", "Service unavailable", format!("the database does not answer: {e}"))).into_response(),
     }
 }
-

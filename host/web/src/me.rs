@@ -15,9 +15,9 @@ use utoipa_axum::routes;
 
 use super::extract::Caller;
 use super::AppState;
-use jobunivers_universe::citizen::{AccessEntry, Citizens, Export, InboxNotification};
 use crate::Result;
 use jobunivers_core::problem::Problem;
+use jobunivers_universe::citizen::{AccessEntry, Citizens, Export, InboxNotification};
 
 /// How often an open stream sends a comment when there is nothing to say, so proxies
 /// and browsers do not close a quiet connection.

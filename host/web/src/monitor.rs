@@ -11,10 +11,10 @@ use utoipa_axum::routes;
 
 use super::extract::{Body, Caller};
 use super::AppState;
+use crate::Result;
 use jobunivers_casework::monitor::casework::PriorNotice;
 use jobunivers_casework::monitor::citizen::Transparency;
 use jobunivers_casework::monitor::{NewRule, Rule, RuleChange};
-use crate::Result;
 use jobunivers_core::problem::Problem;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -49,7 +49,8 @@ async fn create_rule(
     Path(code): Path<String>,
     Body(new): Body<NewRule>,
 ) -> Result<(StatusCode, Json<Rule>)> {
-    let rule = jobunivers_casework::monitor::create_rule(state.market.db(), &who, &code, new).await?;
+    let rule =
+        jobunivers_casework::monitor::create_rule(state.market.db(), &who, &code, new).await?;
     Ok((StatusCode::CREATED, Json(rule)))
 }
 
@@ -63,7 +64,8 @@ async fn change_rule(
     Body(change): Body<RuleChange>,
 ) -> Result<Json<Rule>> {
     Ok(Json(
-        jobunivers_casework::monitor::change_rule(state.market.db(), &who, &code, id, change).await?,
+        jobunivers_casework::monitor::change_rule(state.market.db(), &who, &code, id, change)
+            .await?,
     ))
 }
 
@@ -92,11 +94,13 @@ async fn transparency(
                 "invalid-locale",
                 format!("the locale '{other}' is not supported; use da or en"),
             )
-            .at("/locale").into())
+            .at("/locale")
+            .into())
         }
     };
     Ok(Json(
-        jobunivers_casework::monitor::citizen::transparency(state.market.db(), &who, english).await?,
+        jobunivers_casework::monitor::citizen::transparency(state.market.db(), &who, english)
+            .await?,
     ))
 }
 

@@ -11,10 +11,10 @@ use utoipa_axum::routes;
 use super::extract::{Body, Caller};
 use super::AppState;
 use crate::Result;
-use jobunivers_core::problem::Problem;
 use jobunivers_casework::screening::{
     DecisionRecord, NewDecision, Screening, ScreeningOverview, ScreeningSettings, SettingsChange,
 };
+use jobunivers_core::problem::Problem;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

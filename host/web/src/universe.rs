@@ -9,8 +9,8 @@ use utoipa_axum::routes;
 use super::extract::{Body, Caller};
 use super::AppState;
 use crate::Result;
-use jobunivers_core::problem::Problem;
 use jobunivers_core::model::{Action, Locale};
+use jobunivers_core::problem::Problem;
 use jobunivers_universe::universe::{BlockConsents, BlockView, Health, UniversePage};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -41,7 +41,8 @@ fn locale(text: Option<&str>) -> Result<Locale> {
             "invalid-locale",
             format!("the locale '{other}' is not supported; use da or en"),
         )
-        .at("/locale").into()),
+        .at("/locale")
+        .into()),
     }
 }
 

@@ -12,9 +12,9 @@ use super::casework::{
 use super::evaluate::{standing, Standing, FACTS};
 use super::{registered_citizen, rules_of, RuleKind, DAY_MS};
 use jobunivers_core::auth::Identity;
-use jobunivers_store::db::Db;
 use jobunivers_core::clock::now_ms;
 use jobunivers_core::problem::{Problem, Result};
+use jobunivers_store::db::Db;
 
 /// Where the citizen stands against one rule.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

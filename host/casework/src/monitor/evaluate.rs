@@ -10,8 +10,8 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{Rule, RuleKind, DAY_MS};
-use jobunivers_store::provider::DbProvider;
 use jobunivers_store::db::DbError;
+use jobunivers_store::provider::DbProvider;
 
 /// What one evaluation did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]

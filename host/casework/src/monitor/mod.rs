@@ -26,10 +26,10 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use jobunivers_core::auth::{Identity, Role};
-use jobunivers_store::provider::DbProvider;
-use jobunivers_store::db::{Db, DbError};
 use jobunivers_core::clock::now_ms;
 use jobunivers_core::problem::{Problem, Result};
+use jobunivers_store::db::{Db, DbError};
+use jobunivers_store::provider::DbProvider;
 
 pub use evaluate::{after_activity, evaluate, evaluate_citizen, Evaluation};
 

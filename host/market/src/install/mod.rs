@@ -15,8 +15,8 @@ use super::resolve::{self, Candidate, Resolution};
 use super::{audit, json_col, now_ms, opt_str, valid_name, Market};
 use jobunivers_core::auth::{Identity, Role};
 use jobunivers_core::caps::Capability;
-use jobunivers_core::problem::{FieldError, Problem, Result};
 use jobunivers_core::model::RawManifest;
+use jobunivers_core::problem::{FieldError, Problem, Result};
 use jobunivers_runtime::{validate, SUPPORTED_CONTRACTS};
 
 /// Which citizens see an installation: everyone in the municipality (no groups), or

@@ -377,7 +377,8 @@ pub async fn import_esco_labels(db: &Db, text: &str) -> Result<usize, ImportErro
     Ok(rows.len())
 }
 
-pub(super) const CONCEPT_COLUMNS: &str = "uri, kind, description_en, label_en, label_da, imported_ms";
+pub(super) const CONCEPT_COLUMNS: &str =
+    "uri, kind, description_en, label_en, label_da, imported_ms";
 
 pub(super) fn esco_concept(row: &AnyRow) -> Result<EscoConcept, DbError> {
     let kind: String = row.try_get("kind")?;

@@ -163,7 +163,11 @@ impl PostingFields<'_> {
 }
 
 /// The posting at `index`, or `None` with its problems added to `errors`.
-pub(super) fn check_posting(index: usize, item: &Value, errors: &mut Vec<String>) -> Option<JobPosting> {
+pub(super) fn check_posting(
+    index: usize,
+    item: &Value,
+    errors: &mut Vec<String>,
+) -> Option<JobPosting> {
     let Value::Object(object) = item else {
         errors.push(format!(
             "/{index}: {} where a posting belongs; each posting is a JSON object",

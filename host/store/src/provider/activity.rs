@@ -2,7 +2,11 @@
 
 use super::*;
 
-pub(super) async fn add(p: &DbProvider, scope: &Scope, entry: NewActivity) -> Result<String, CapError> {
+pub(super) async fn add(
+    p: &DbProvider,
+    scope: &Scope,
+    entry: NewActivity,
+) -> Result<String, CapError> {
     let inst = installation(scope)?;
     plain_text([
         entry.kind.as_str(),
@@ -27,11 +31,18 @@ pub(super) async fn add(p: &DbProvider, scope: &Scope, entry: NewActivity) -> Re
     .await
     .and_then(|r| r.try_get("id"))
     .map_err(|e| unavailable("the activity log", e))?;
-    p.hooks.after_activity(p, &scope.citizen, scope.now_ms).await;
+    p.hooks
+        .after_activity(p, &scope.citizen, scope.now_ms)
+        .await;
     Ok(format!("act-{id}"))
 }
 
-pub(super) async fn recent(p: &DbProvider, scope: &Scope, kind: Option<String>, limit: u32) -> Result<Vec<RecordedActivity>, CapError> {
+pub(super) async fn recent(
+    p: &DbProvider,
+    scope: &Scope,
+    kind: Option<String>,
+    limit: u32,
+) -> Result<Vec<RecordedActivity>, CapError> {
     let inst = installation(scope)?;
     if kind.as_deref().is_some_and(|k| k.contains('\0')) {
         return Ok(Vec::new());

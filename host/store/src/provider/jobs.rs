@@ -49,7 +49,11 @@ impl JobColumns {
     }
 }
 
-pub(super) async fn search(p: &DbProvider, _scope: &Scope, query: JobQuery) -> Result<Vec<JobPosting>, CapError> {
+pub(super) async fn search(
+    p: &DbProvider,
+    _scope: &Scope,
+    query: JobQuery,
+) -> Result<Vec<JobPosting>, CapError> {
     let text = query.text.trim().to_lowercase();
     let words: Vec<&str> = text.split_whitespace().collect();
     // Nothing stored contains NUL (PostgreSQL refuses it in text): a word or an area
@@ -114,7 +118,11 @@ pub(super) async fn search(p: &DbProvider, _scope: &Scope, query: JobQuery) -> R
     rows.iter().map(posting).collect()
 }
 
-pub(super) async fn get(p: &DbProvider, _scope: &Scope, id: &str) -> Result<Option<JobPosting>, CapError> {
+pub(super) async fn get(
+    p: &DbProvider,
+    _scope: &Scope,
+    id: &str,
+) -> Result<Option<JobPosting>, CapError> {
     if id.contains('\0') {
         return Ok(None);
     }

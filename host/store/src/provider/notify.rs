@@ -2,7 +2,11 @@
 
 use super::*;
 
-pub(super) async fn send(p: &DbProvider, scope: &Scope, message: Notification) -> Result<String, CapError> {
+pub(super) async fn send(
+    p: &DbProvider,
+    scope: &Scope,
+    message: Notification,
+) -> Result<String, CapError> {
     let inst = installation(scope)?;
     plain_text(
         [message.title.as_str(), message.body.as_str()]

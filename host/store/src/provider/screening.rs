@@ -2,7 +2,11 @@
 
 use super::*;
 
-pub(super) async fn report(p: &DbProvider, scope: &Scope, report: ScreeningReport) -> Result<String, CapError> {
+pub(super) async fn report(
+    p: &DbProvider,
+    scope: &Scope,
+    report: ScreeningReport,
+) -> Result<String, CapError> {
     let inst = installation(scope)?;
     let reasons = serde_json::to_string(&report.reasons)
         .map_err(|e| CapError::Invalid(format!("the reasons cannot be kept: {e}")))?;
@@ -62,7 +66,6 @@ pub(super) async fn report(p: &DbProvider, scope: &Scope, report: ScreeningRepor
 
 /// Reading the status is a read of the citizen's personal data by the block, so it
 /// is logged like a profile read.
-
 pub(super) async fn status(p: &DbProvider, scope: &Scope) -> Result<ScreeningStatus, CapError> {
     let fail = |e| unavailable("screening", e);
     let (_turn, mut tx) = p.begin().await?;

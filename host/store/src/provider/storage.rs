@@ -2,7 +2,11 @@
 
 use super::*;
 
-pub(super) async fn get(p: &DbProvider, scope: &Scope, key: &str) -> Result<Option<Vec<u8>>, CapError> {
+pub(super) async fn get(
+    p: &DbProvider,
+    scope: &Scope,
+    key: &str,
+) -> Result<Option<Vec<u8>>, CapError> {
     let inst = installation(scope)?;
     if key.contains('\0') {
         // No key with NUL can have been stored.
@@ -22,7 +26,12 @@ pub(super) async fn get(p: &DbProvider, scope: &Scope, key: &str) -> Result<Opti
         .map_err(|e| unavailable("storage", e))
 }
 
-pub(super) async fn set(p: &DbProvider, scope: &Scope, key: &str, value: Vec<u8>) -> Result<(), CapError> {
+pub(super) async fn set(
+    p: &DbProvider,
+    scope: &Scope,
+    key: &str,
+    value: Vec<u8>,
+) -> Result<(), CapError> {
     let inst = installation(scope)?;
     if key.is_empty() || key.len() > p.limits.max_key_len {
         return Err(CapError::Invalid(format!(
@@ -131,7 +140,11 @@ pub(super) async fn delete(p: &DbProvider, scope: &Scope, key: &str) -> Result<(
     tx.commit().await.map_err(fail)
 }
 
-pub(super) async fn list(p: &DbProvider, scope: &Scope, prefix: &str) -> Result<Vec<String>, CapError> {
+pub(super) async fn list(
+    p: &DbProvider,
+    scope: &Scope,
+    prefix: &str,
+) -> Result<Vec<String>, CapError> {
     let inst = installation(scope)?;
     if prefix.contains('\0') {
         return Ok(Vec::new());

@@ -16,7 +16,11 @@ fn thread_state(state: &str, waiting_for: &str) -> Option<ThreadState> {
     }
 }
 
-pub(super) async fn open(p: &DbProvider, scope: &Scope, request: EscalationRequest) -> Result<String, CapError> {
+pub(super) async fn open(
+    p: &DbProvider,
+    scope: &Scope,
+    request: EscalationRequest,
+) -> Result<String, CapError> {
     let inst = installation(scope)?;
     let (transcript, first): (&[jobunivers_core::model::ChatMessage], &str) = match &request {
         EscalationRequest::ChatHandover {

@@ -52,7 +52,10 @@ pub(super) fn allowed(r: &Resolved, mut consented: BTreeSet<Capability>) -> BTre
 impl Universe {
     /// What the citizen allows each installation now (read on every request, so a
     /// withdrawal counts on the next call).
-    pub(crate) async fn consented_all(&self, citizen: &str) -> Result<HashMap<i64, BTreeSet<Capability>>> {
+    pub(crate) async fn consented_all(
+        &self,
+        citizen: &str,
+    ) -> Result<HashMap<i64, BTreeSet<Capability>>> {
         let rows = sqlx::query("SELECT installation_id, capability FROM consents WHERE citizen_id = $1 AND withdrawn_ms IS NULL")
             .bind(citizen)
             .fetch_all(self.market.db().pool())

@@ -13,25 +13,25 @@ use sqlx::Row;
 use async_trait::async_trait;
 
 use jobunivers_core::auth::{Identity, Role};
-use jobunivers_store::provider::{BlockRead, DbProvider, LegalBasis};
 use jobunivers_core::caps::{
     CapError, Capability, CapabilityProvider, EscalationRequest, JobPosting, JobQuery, LogLevel,
     NewActivity, Notification, Profile, RecordedActivity, Scope, ScreeningReport, ScreeningStatus,
     Thread,
 };
 use jobunivers_core::clock::now_ms;
-use jobunivers_market::{GrantBasis, Market, Resolved};
-use jobunivers_core::problem::{Problem, Result};
 use jobunivers_core::model::{Action, CallContext, Locale, Localized, Page, RawManifest};
+use jobunivers_core::problem::{Problem, Result};
+use jobunivers_market::{GrantBasis, Market, Resolved};
 use jobunivers_runtime::{Call, CallError, LoadedBlock, Permissions};
+use jobunivers_store::provider::{BlockRead, DbProvider, LegalBasis};
 
 mod breaker;
 mod consents;
 mod page_provider;
 
 pub use breaker::Health;
-pub use consents::{BlockConsents, ConsentState};
 use consents::allowed;
+pub use consents::{BlockConsents, ConsentState};
 use page_provider::PageProvider;
 
 /// Consecutive failures that open a version's breaker.
@@ -536,4 +536,3 @@ impl Universe {
         self.loaded.lock().expect("lock").remove(sha256);
     }
 }
-

@@ -17,12 +17,12 @@ use sqlx::{AnyConnection, Row};
 
 use super::{check_text, RuleKind, JOBCENTRE, MISSED_MEETING, NO_INSTALLATION};
 use jobunivers_core::auth::{Identity, Role};
-use jobunivers_store::access::{self, Access};
-use jobunivers_store::provider::DbProvider;
-use jobunivers_store::records::{ActivityRecord, ConsentRecord};
-use jobunivers_store::db::Db;
 use jobunivers_core::clock::now_ms;
 use jobunivers_core::problem::{Problem, Result};
+use jobunivers_store::access::{self, Access};
+use jobunivers_store::db::Db;
+use jobunivers_store::provider::DbProvider;
+use jobunivers_store::records::{ActivityRecord, ConsentRecord};
 
 /// The caseworker's flag on a firing.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
