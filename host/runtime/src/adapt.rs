@@ -276,25 +276,39 @@ pub(crate) use convert;
 macro_rules! from_impls {
     () => {
         impl From<CapError> for w::types::CapabilityError {
-            fn from(e: CapError) -> Self { capability_error(e) }
+            fn from(e: CapError) -> Self {
+                capability_error(e)
+            }
         }
         impl From<caps::Concept> for w::profile::Occupation {
-            fn from(c: caps::Concept) -> Self { occupation(c) }
+            fn from(c: caps::Concept) -> Self {
+                occupation(c)
+            }
         }
         impl From<caps::Concept> for w::profile::Skill {
-            fn from(c: caps::Concept) -> Self { skill(c) }
+            fn from(c: caps::Concept) -> Self {
+                skill(c)
+            }
         }
         impl From<caps::Profile> for w::profile::CitizenProfile {
-            fn from(p: caps::Profile) -> Self { citizen_profile(p) }
+            fn from(p: caps::Profile) -> Self {
+                citizen_profile(p)
+            }
         }
         impl From<caps::JobPosting> for w::jobs::JobPosting {
-            fn from(j: caps::JobPosting) -> Self { job_posting(j) }
+            fn from(j: caps::JobPosting) -> Self {
+                job_posting(j)
+            }
         }
         impl From<caps::RecordedActivity> for w::activity::RecordedActivity {
-            fn from(a: caps::RecordedActivity) -> Self { recorded_activity(a) }
+            fn from(a: caps::RecordedActivity) -> Self {
+                recorded_activity(a)
+            }
         }
         impl From<caps::Thread> for w::escalate::Thread {
-            fn from(t: caps::Thread) -> Self { thread(t) }
+            fn from(t: caps::Thread) -> Self {
+                thread(t)
+            }
         }
     };
 }

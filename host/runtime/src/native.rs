@@ -133,7 +133,9 @@ impl sdk::Host for NativeHost {
     ) -> Result<Vec<sdk::RecordedActivity>, sdk::types::CapabilityError> {
         let kind = kind.map(str::to_owned);
         self.call(async |s| s.activity_recent(kind, limit).await)
-            .map(|v: Vec<caps::RecordedActivity>| v.into_iter().map(conv::recorded_activity).collect())
+            .map(|v: Vec<caps::RecordedActivity>| {
+                v.into_iter().map(conv::recorded_activity).collect()
+            })
     }
     fn escalate_open(&self, request: &sdk::Request) -> Result<String, sdk::types::CapabilityError> {
         let request = conv::escalation_request(request.clone());
