@@ -43,7 +43,7 @@ pub use session::{
     SESSION_COOKIE,
 };
 
-/// The templates and texts, embedded at build time (see host/build.rs).
+/// The templates and texts, embedded at build time (see host/ui/build.rs).
 static FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/ui_files.rs"));
 
 /// The Content-Security-Policy of every response: nothing but this host's own files,
