@@ -60,6 +60,16 @@ enum Command {
         /// Largest package accepted, in bytes.
         #[arg(long, env = "JOBUNIVERS_MAX_PACKAGE_BYTES", default_value_t = jobunivers_host::market::DEFAULT_MAX_PACKAGE_BYTES)]
         max_package_bytes: usize,
+        /// The address the host is reached at, e.g. https://jobunivers.aarhus.dk (behind a
+        /// TLS-terminating proxy); when it is https, cookies are marked Secure.
+        #[arg(long, env = "JOBUNIVERS_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Seconds a client may take to send a request's line and headers.
+        #[arg(long, env = "JOBUNIVERS_HEADER_TIMEOUT", default_value_t = 10)]
+        header_timeout: u64,
+        /// Seconds a client may take to send a request's body.
+        #[arg(long, env = "JOBUNIVERS_BODY_TIMEOUT", default_value_t = 30)]
+        body_timeout: u64,
         /// HS256 secret for tokens (at least 32 bytes).
         #[arg(long, env = "JOBUNIVERS_JWT_SECRET", hide_env_values = true)]
         jwt_secret: Option<String>,
@@ -247,6 +257,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             blocks_dir,
             static_dir,
             max_package_bytes,
+            public_url,
+            header_timeout,
+            body_timeout,
             jwt_secret,
             jwt_public_key,
             jwt_algorithm,
@@ -264,6 +277,11 @@ async fn run(cli: Cli) -> Result<(), String> {
                 config.static_dir = Some(dir);
             }
             config.max_package_bytes = max_package_bytes;
+            config.public_url = public_url;
+            config.edge = server::EdgeLimits {
+                header_timeout: std::time::Duration::from_secs(header_timeout.max(1)),
+                body_timeout: std::time::Duration::from_secs(body_timeout.max(1)),
+            };
             config.jwt_issuer = jwt_issuer;
             config.jwt_audience = jwt_audience;
             config.jwt = match (jwt_secret, jwt_public_key) {

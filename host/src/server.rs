@@ -12,10 +12,12 @@ use tokio::net::TcpListener;
 use jobunivers_casework::CaseworkHooks;
 use jobunivers_core::auth::AuthConfig;
 use jobunivers_core::caps::MemoryLimits;
+use jobunivers_core::secrets::{restrict, write_private};
 use jobunivers_market::{Market, MarketConfig};
 use jobunivers_runtime::{Runtime, RuntimeConfig};
 use jobunivers_store::db::Db;
 use jobunivers_store::provider::DbProvider;
+pub use jobunivers_ui::EdgeLimits;
 use jobunivers_ui::Ui;
 use jobunivers_universe::Universe;
 use jobunivers_web::AppState;
@@ -72,6 +74,11 @@ pub struct ServerConfig {
     /// How often the availability monitoring rules are evaluated (also once at start);
     /// `None` turns the schedule off (evaluation after each activity stays).
     pub monitor_interval: Option<std::time::Duration>,
+    /// How slowly a client may send a request (head and body).
+    pub edge: EdgeLimits,
+    /// The address citizens and staff reach the host at, e.g. `https://jobunivers.aarhus.dk`
+    /// (behind a TLS-terminating proxy); when it is https, every cookie is `Secure`.
+    pub public_url: Option<String>,
     /// The web UI's static files (the dkfds design system, built by `cargo xtask ui`);
     /// `None` serves no `/static/`. Start-up fails if the directory is not built.
     pub static_dir: Option<PathBuf>,
@@ -92,6 +99,8 @@ impl ServerConfig {
             jwt_audience: "jobunivers-api".into(),
             blocks_dir: None,
             monitor_interval: Some(std::time::Duration::from_secs(15 * 60)),
+            edge: EdgeLimits::default(),
+            public_url: None,
             static_dir: Some(jobunivers_ui::default_static_dir()),
         }
     }
@@ -142,13 +151,16 @@ fn auth(config: &ServerConfig) -> anyhow::Result<AuthConfig> {
         JwtKeys::DataDirSecret => {
             let path = config.data_dir.join("dev-jwt-secret");
             let secret = match std::fs::read_to_string(&path) {
-                Ok(s) if s.trim().len() >= 32 => s.trim().to_owned(),
+                Ok(s) if s.trim().len() >= 32 => {
+                    restrict(&path).with_context(|| format!("protecting {}", path.display()))?;
+                    s.trim().to_owned()
+                }
                 _ => {
                     let mut raw = [0u8; 32];
                     getrandom::fill(&mut raw).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
                     let s = hex::encode(raw);
                     std::fs::create_dir_all(&config.data_dir)?;
-                    std::fs::write(&path, &s)
+                    write_private(&path, s.as_bytes())
                         .with_context(|| format!("writing {}", path.display()))?;
                     s
                 }
@@ -186,6 +198,11 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     )?;
     let auth = Arc::new(auth(&config)?);
     let dev_users = if config.demo || config.dev_login {
+        if !matches!(config.jwt, JwtKeys::DataDirSecret) {
+            tracing::warn!(
+                "the development login is on with configured token keys: anyone who reaches this host can get a token of any role signed with them; never run it so in production"
+            );
+        }
         Some(Arc::new(jobunivers_demo::seed::dev_users()))
     } else {
         None
@@ -207,7 +224,10 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
             every,
         )));
     }
-    let ui = Arc::new(Ui::new(&config.data_dir, config.static_dir.clone())?);
+    let ui = Arc::new(
+        Ui::new(&config.data_dir, config.static_dir.clone())?
+            .for_public_url(config.public_url.as_deref()),
+    );
     let universe = Arc::new(Universe::new(market.clone(), provider));
     let listener = TcpListener::bind(config.addr)
         .await
@@ -220,7 +240,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         universe: universe.clone(),
         dialogue: jobunivers_universe::dialogue::Dialogue::new(market.db().clone()),
     };
-    let task = tokio::spawn(jobunivers_ui::serve(listener, state, ui));
+    let task = tokio::spawn(jobunivers_ui::serve(listener, state, ui, config.edge));
     Ok(RunningServer {
         addr,
         market,

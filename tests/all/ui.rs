@@ -504,3 +504,93 @@ async fn the_web_page_records_the_citizens_visit_for_monitoring() {
         assert_eq!(rule["status"]["last_fact"], "visit", "{backend}: {rule:#}");
     }
 }
+
+/// Personal JSON is never stored by a cache: every API answer without a caching policy
+/// of its own says `no-store` (the design system's files keep theirs).
+#[tokio::test(flavor = "multi_thread")]
+async fn personal_answers_are_not_cached() {
+    for app in spawn_apps().await {
+        let token = app.citizen("anna", "0101", &[]).await;
+        let client = reqwest::Client::new();
+        for path in [
+            "/api/v1/me/export",
+            "/api/v1/me/notifications",
+            "/api/v1/me/access-log",
+            "/api/v1/universe",
+        ] {
+            let res = client
+                .get(format!("{}{path}", app.url))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200, "{path}");
+            assert_eq!(res.headers()["cache-control"], "no-store", "{path}");
+        }
+    }
+}
+
+/// The secrets a host keeps in its data directory are readable by its own user only,
+/// also when an older version left them readable by everyone.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn secret_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = ServerConfig::new(dir.path().to_owned());
+    config.addr = "127.0.0.1:0".parse().unwrap();
+    config.dev_login = true;
+    config.jwt = JwtKeys::DataDirSecret;
+    config.static_dir = None;
+    let mode = |name: &str| {
+        std::fs::metadata(dir.path().join(name))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    let running = server::start(config.clone()).await.unwrap();
+    assert_eq!(mode("dev-jwt-secret"), 0o600);
+    assert_eq!(mode("ui-csrf-key"), 0o600);
+    running.stop();
+    for name in ["dev-jwt-secret", "ui-csrf-key"] {
+        std::fs::set_permissions(
+            dir.path().join(name),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
+    }
+    let running = server::start(config).await.unwrap();
+    assert_eq!(mode("dev-jwt-secret"), 0o600);
+    assert_eq!(mode("ui-csrf-key"), 0o600);
+    running.stop();
+}
+
+/// Behind an https address every cookie is `Secure`; on plain http (the demo) it is not,
+/// or the browser would drop it.
+#[tokio::test(flavor = "multi_thread")]
+async fn cookies_are_secure_when_the_public_address_is_https() {
+    for (public_url, secure) in [(Some("https://jobunivers.example.dk"), true), (None, false)] {
+        let app = crate::api::spawn_apps_with(|c| c.public_url = public_url.map(str::to_owned))
+            .await
+            .into_iter()
+            .next()
+            .unwrap();
+        app.server
+            .universe
+            .provider()
+            .upsert_citizen("citizen-0101", "0101", &[])
+            .await
+            .unwrap();
+        let mut b = Browser::new(&app);
+        let signed = b.sign_in("citizen-0101").await;
+        let session = signed.set_cookie("ju_session").expect("a session cookie");
+        assert_eq!(session.contains("; Secure"), secure, "{session}");
+        let login = b.get("/login").await;
+        assert!(login.headers.get_all(SET_COOKIE).iter().all(|c| c
+            .to_str()
+            .unwrap()
+            .contains("; Secure")
+            == secure));
+    }
+}

@@ -197,7 +197,7 @@ impl Screening {
     }
 
     async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         if self.db.backend() == Backend::Postgres {
             // One snapshot for the whole answer.
             sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
@@ -270,7 +270,7 @@ impl Screening {
             )
             .at("/reason"));
         }
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let municipality = self.caseworker_citizen(who, &mut tx, citizen).await?;
         let latest = sqlx::query(
             "SELECT id, suggested_track FROM screenings WHERE citizen_id = $1 AND municipality_code = $2 \
@@ -407,7 +407,7 @@ impl Screening {
             .at("/rescreen_days"));
         }
         let now = now_ms();
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         sqlx::query(
             "INSERT INTO screening_settings (municipality_code, rescreen_days, updated_by, updated_ms) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (municipality_code) DO UPDATE SET rescreen_days = excluded.rescreen_days, \

@@ -158,6 +158,23 @@ impl Identity {
     }
 }
 
+/// Whether `s` has the shape of a vendor namespace: 1 to 32 characters of `a-z`, `0-9`
+/// and `-`, starting with a letter and not ending with `-`. A municipality code (four
+/// digits) never has it, so a token's role and tenant kind cannot be mixed.
+pub fn valid_namespace(s: &str) -> bool {
+    valid_name(s, 32)
+}
+
+/// Whether `s` is a name of at most `max` characters of `a-z`, `0-9` and `-`, starting
+/// with a letter and not ending with `-` (vendor namespaces, block names).
+pub fn valid_name(s: &str, max: usize) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some('a'..='z'))
+        && s.len() <= max
+        && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '-'))
+        && !s.ends_with('-')
+}
+
 /// The claims of a Jobunivers token.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
@@ -201,6 +218,12 @@ impl std::fmt::Debug for AuthConfig {
 
 /// How long a development-login token lives.
 pub const DEV_TOKEN_SECONDS: u64 = 8 * 3600;
+
+/// The longest lifetime (`exp` after `iat`, and `exp` after now) a token may claim.
+pub const MAX_TOKEN_SECONDS: u64 = 24 * 3600;
+
+/// How far the clocks of issuer and host may disagree, in seconds.
+const LEEWAY_SECONDS: u64 = 30;
 
 fn now_secs() -> u64 {
     SystemTime::now()
@@ -295,7 +318,8 @@ impl AuthConfig {
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 30;
+        validation.leeway = LEEWAY_SECONDS;
+        validation.validate_nbf = true;
         let data =
             jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(|e| {
                 use jsonwebtoken::errors::ErrorKind as K;
@@ -309,18 +333,39 @@ impl AuthConfig {
                     K::InvalidIssuer => format!("the token was not issued by {}", self.issuer),
                     K::InvalidAudience => format!("the token is not meant for {}", self.audience),
                     K::MissingRequiredClaim(c) => format!("the token lacks the '{c}' claim"),
+                    K::ImmatureSignature => {
+                        "the token is not valid yet (its 'nbf' is in the future)".to_owned()
+                    }
                     _ => format!("the token is not a valid JWT: {e}"),
                 };
                 Problem::unauthorized("invalid-token", why)
             })?;
         let c = data.claims;
+        let now = now_secs();
+        if c.iat > now + LEEWAY_SECONDS {
+            return Err(Problem::unauthorized(
+                "invalid-token",
+                "the token says it was issued in the future ('iat'); check the issuer's clock",
+            ));
+        }
+        if c.exp.saturating_sub(c.iat) > MAX_TOKEN_SECONDS
+            || c.exp > now + MAX_TOKEN_SECONDS + LEEWAY_SECONDS
+        {
+            return Err(Problem::unauthorized(
+                "invalid-token",
+                format!(
+                    "the token lives longer than this host accepts ({} hours); sign in again",
+                    MAX_TOKEN_SECONDS / 3600
+                ),
+            ));
+        }
         let code_ok = |t: &Option<String>| {
             t.as_deref()
                 .is_some_and(|t| t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()))
         };
         let ok = match c.role {
             Role::Operator => c.tenant.is_none(),
-            Role::Vendor => c.tenant.as_deref().is_some_and(|t| !t.is_empty()),
+            Role::Vendor => c.tenant.as_deref().is_some_and(valid_namespace),
             Role::Admin | Role::Caseworker | Role::Citizen => code_ok(&c.tenant),
         };
         if !ok || c.sub.is_empty() {

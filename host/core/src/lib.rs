@@ -15,4 +15,5 @@ pub mod caps;
 pub mod clock;
 pub mod model;
 pub mod problem;
+pub mod secrets;
 pub mod validate;

@@ -26,6 +26,10 @@ pub struct Problem {
     /// Further problems of the same request (e.g. every invalid config field).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// For a 429 or 503: after how many seconds to try again (also sent as the
+    /// `Retry-After` header).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_s: Option<u64>,
 }
 
 /// One invalid field.
@@ -47,6 +51,7 @@ impl Problem {
             detail: detail.into(),
             pointer: None,
             errors: Vec::new(),
+            retry_after_s: None,
         }
     }
 
@@ -90,6 +95,14 @@ impl Problem {
     /// 409: conflicts with the current state.
     pub fn conflict(slug: &str, detail: impl Into<String>) -> Self {
         Self::new(409, slug, "Conflict", detail)
+    }
+
+    /// 429: too many at once or too fast; try again after `retry_after_s` seconds.
+    pub fn too_many(slug: &str, detail: impl Into<String>, retry_after_s: u64) -> Self {
+        Self {
+            retry_after_s: Some(retry_after_s),
+            ..Self::new(429, slug, "Too many requests", detail)
+        }
     }
 
     /// 413: too large.

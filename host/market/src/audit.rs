@@ -59,14 +59,17 @@ impl Market {
         tenant: &str,
         limit: i64,
     ) -> Result<Vec<AuditEntry>> {
-        let allowed = who.role == Role::Operator
-            || (matches!(who.role, Role::Admin | Role::Vendor)
-                && who.tenant.as_deref() == Some(tenant));
-        if !allowed {
-            return Err(Problem::forbidden(
-                "other-tenant",
-                format!("you cannot read the audit log of '{tenant}'"),
-            ));
+        match who.role {
+            Role::Operator => {}
+            // A login only: an API token may publish, yank and deprecate, nothing more.
+            Role::Vendor => who.require_vendor(tenant, None)?,
+            Role::Admin => who.require_admin_of(tenant)?,
+            Role::Caseworker | Role::Citizen => {
+                return Err(Problem::forbidden(
+                    "other-tenant",
+                    format!("you cannot read the audit log of '{tenant}'"),
+                ))
+            }
         }
         let rows = sqlx::query(
             "SELECT at_ms, actor, tenant, action, subject, details FROM audit_log \

@@ -11,6 +11,7 @@ use jobunivers_core::problem::{Problem, Result};
 
 /// A search.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CatalogQuery {
     /// Words that must all occur in the id, name or description (either language).
     #[serde(default)]

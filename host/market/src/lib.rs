@@ -134,15 +134,7 @@ impl Market {
     }
 }
 
-/// Check that a string is a namespace or block name: lowercase letters, digits and
-/// dashes, starting with a letter, at most `max` long.
-pub(crate) fn valid_name(s: &str, max: usize) -> bool {
-    let mut chars = s.chars();
-    matches!(chars.next(), Some('a'..='z'))
-        && s.len() <= max
-        && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '-'))
-        && !s.ends_with('-')
-}
+pub(crate) use jobunivers_core::auth::valid_name;
 
 /// Read an optional text column.
 pub(crate) fn opt_str(row: &AnyRow, col: &str) -> Result<Option<String>> {

@@ -22,6 +22,11 @@ pub const ALGORITHM: &str = "ed25519";
 /// The files of a package, in the order they are written.
 pub const FILES: [&str; 3] = ["block.wasm", "manifest.json", "signature.json"];
 
+/// The largest `manifest.json` a package may hold.
+pub const MAX_MANIFEST_BYTES: u64 = 256 * 1024;
+/// The largest `signature.json` a package may hold.
+pub const MAX_SIGNATURE_BYTES: u64 = 4 * 1024;
+
 /// What `signature.json` holds.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SignatureFile {
@@ -63,6 +68,27 @@ pub enum PackageError {
     /// signature.json does not parse.
     #[error("signature.json is not valid: {0}")]
     BadSignatureFile(String),
+    /// An entry that is not a plain file (a link, a directory, a sparse file, ...).
+    #[error("'{name}' is a {kind} entry; a package holds plain files only (make it with `jobunivers package`)")]
+    NotAFile {
+        /// The entry's name.
+        name: String,
+        /// What it is instead.
+        kind: String,
+    },
+    /// A file larger than its limit (or than the archive itself).
+    #[error("'{name}' says it is {size} bytes; the limit is {limit} bytes")]
+    TooLarge {
+        /// The file.
+        name: String,
+        /// The size its header declares.
+        size: u64,
+        /// The most it may be.
+        limit: u64,
+    },
+    /// The same file twice.
+    #[error("the package holds '{0}' more than once; a package holds each file once")]
+    Duplicate(String),
 }
 
 /// sha256, lowercase hex.
@@ -151,7 +177,25 @@ pub async fn package_component(
     Ok((build(component, &manifest, key)?, block))
 }
 
-/// Take a package apart. Reads at most `limit` bytes per file.
+/// What a tar entry is, in words, for an error message.
+fn entry_kind(kind: tar::EntryType) -> String {
+    match kind {
+        tar::EntryType::Directory => "directory".into(),
+        tar::EntryType::Symlink => "symbolic link".into(),
+        tar::EntryType::Link => "hard link".into(),
+        tar::EntryType::GNUSparse => "sparse file".into(),
+        tar::EntryType::Char | tar::EntryType::Block => "device".into(),
+        tar::EntryType::Fifo => "named pipe".into(),
+        other => format!("{other:?}").to_lowercase(),
+    }
+}
+
+/// Take a package apart. Only plain files are read, and only after their declared size
+/// was checked: `block.wasm` is at most the archive's own size, `manifest.json` at most
+/// [`MAX_MANIFEST_BYTES`] and `signature.json` at most [`MAX_SIGNATURE_BYTES`]. So
+/// taking a package apart costs time and memory in proportion to its bytes, whatever
+/// its headers claim (a sparse entry may claim gigabytes in a few bytes; it is refused
+/// before it is read).
 pub fn parse(bytes: &[u8]) -> Result<Package, PackageError> {
     let mut archive = tar::Archive::new(bytes);
     let (mut component, mut manifest, mut signature) = (None, None, None);
@@ -159,22 +203,44 @@ pub fn parse(bytes: &[u8]) -> Result<Package, PackageError> {
         .entries()
         .map_err(|e| PackageError::NotAnArchive(e.to_string()))?;
     for entry in entries {
-        let mut entry = entry.map_err(|e| PackageError::NotAnArchive(e.to_string()))?;
+        let entry = entry.map_err(|e| PackageError::NotAnArchive(e.to_string()))?;
         let name = entry
             .path()
             .map_err(|e| PackageError::NotAnArchive(e.to_string()))?
             .to_string_lossy()
             .into_owned();
-        let mut data = Vec::new();
+        let name = name.trim_start_matches("./").to_owned();
+        let (slot, limit) = match name.as_str() {
+            "block.wasm" => (&mut component, bytes.len() as u64),
+            "manifest.json" => (&mut manifest, MAX_MANIFEST_BYTES),
+            "signature.json" => (&mut signature, MAX_SIGNATURE_BYTES),
+            _ => return Err(PackageError::Unexpected(name)),
+        };
+        let kind = entry.header().entry_type();
+        if !kind.is_file() {
+            return Err(PackageError::NotAFile {
+                name,
+                kind: entry_kind(kind),
+            });
+        }
+        if slot.is_some() {
+            return Err(PackageError::Duplicate(name));
+        }
+        let size = entry.size();
+        if size > limit {
+            return Err(PackageError::TooLarge { name, size, limit });
+        }
+        let mut data = Vec::with_capacity(size as usize);
         entry
+            .take(limit)
             .read_to_end(&mut data)
             .map_err(|e| PackageError::NotAnArchive(e.to_string()))?;
-        let slot = match name.trim_start_matches("./") {
-            "block.wasm" => &mut component,
-            "manifest.json" => &mut manifest,
-            "signature.json" => &mut signature,
-            other => return Err(PackageError::Unexpected(other.to_owned())),
-        };
+        if data.len() as u64 != size {
+            return Err(PackageError::NotAnArchive(format!(
+                "'{name}' is cut short: {} of {size} bytes",
+                data.len()
+            )));
+        }
         *slot = Some(data);
     }
     if component.is_none() && manifest.is_none() && signature.is_none() {
@@ -256,6 +322,79 @@ mod tests {
             parse(&bad_sig),
             Err(PackageError::BadSignatureFile(_))
         ));
+    }
+
+    /// A tar entry with a raw header, so a test can say anything a hostile archive says.
+    fn entry(a: &mut tar::Builder<Vec<u8>>, name: &str, kind: tar::EntryType, data: &[u8]) {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(kind);
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        a.append_data(&mut h, name, data).unwrap();
+    }
+
+    #[test]
+    fn a_sparse_bomb_is_refused_before_it_is_read() {
+        // 1 GiB declared in a few hundred bytes: a GNU sparse entry whose one region
+        // lies at the end of the file.
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::GNUSparse);
+        h.set_size(0);
+        h.set_mode(0o644);
+        {
+            let gnu = h.as_gnu_mut().unwrap();
+            gnu.set_real_size(1 << 30);
+            gnu.sparse[0].set_offset((1 << 30) - 1);
+            gnu.sparse[0].set_length(0);
+        }
+        h.set_cksum();
+        let mut a = tar::Builder::new(Vec::new());
+        a.append_data(&mut h, "block.wasm", &[][..]).unwrap();
+        let bytes = a.into_inner().unwrap();
+        assert!(bytes.len() < 4096);
+        let started = std::time::Instant::now();
+        match parse(&bytes).unwrap_err() {
+            PackageError::NotAFile { name, kind } => {
+                assert_eq!(
+                    (name.as_str(), kind.as_str()),
+                    ("block.wasm", "sparse file")
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        // Refused from its header: nothing near a gigabyte was produced.
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    #[test]
+    fn links_directories_duplicates_and_oversized_files_are_refused() {
+        let mut a = tar::Builder::new(Vec::new());
+        entry(&mut a, "block.wasm", tar::EntryType::Symlink, b"");
+        assert!(matches!(
+            parse(&a.into_inner().unwrap()).unwrap_err(),
+            PackageError::NotAFile { kind, .. } if kind == "symbolic link"
+        ));
+
+        let mut a = tar::Builder::new(Vec::new());
+        entry(&mut a, "block.wasm", tar::EntryType::Regular, b"garbage");
+        entry(&mut a, "block.wasm", tar::EntryType::Regular, b"\0asm");
+        assert_eq!(
+            parse(&a.into_inner().unwrap()).unwrap_err(),
+            PackageError::Duplicate("block.wasm".into())
+        );
+
+        let big = vec![b' '; MAX_SIGNATURE_BYTES as usize + 1];
+        let mut a = tar::Builder::new(Vec::new());
+        entry(&mut a, "signature.json", tar::EntryType::Regular, &big);
+        assert_eq!(
+            parse(&a.into_inner().unwrap()).unwrap_err(),
+            PackageError::TooLarge {
+                name: "signature.json".into(),
+                size: MAX_SIGNATURE_BYTES + 1,
+                limit: MAX_SIGNATURE_BYTES
+            }
+        );
     }
 
     #[test]

@@ -205,7 +205,7 @@ impl Market {
             m.requested.iter().map(|c| c.name().to_owned()).collect();
         capabilities.sort();
         let now = now_ms();
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         // The first statement writes, so on SQLite this transaction holds the write lock
         // from here on and a concurrent publish waits instead of failing to upgrade.
         sqlx::query(

@@ -255,7 +255,7 @@ impl Market {
             ));
         }
         let id = self.version_id(block, version).await?;
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let done = sqlx::query(sql)
             .bind(reason)
             .bind(now_ms())
@@ -395,7 +395,7 @@ impl Market {
         }
         let id = self.version_id(block, version).await?;
         let subject = format!("{block}@{version}");
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         sqlx::query("UPDATE block_versions SET yanked_ms = $1, yank_reason = $2 WHERE id = $3")
             .bind(if yank { Some(now_ms()) } else { None })
             .bind(reason)
@@ -452,7 +452,7 @@ impl Market {
                     .at("/replacement")
             })?;
         }
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         sqlx::query("UPDATE blocks SET deprecated_message = $1, replacement = $2, deprecated_ms = $3 WHERE block_id = $4")
             .bind(message)
             .bind(if message.is_some() { replacement } else { None })

@@ -141,7 +141,7 @@ impl Market {
             )
             .at("/contact_email"));
         }
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let inserted = sqlx::query(
             "INSERT INTO vendors (namespace, name, contact_email, status, created_ms) \
              VALUES ($1, $2, $3, 'pending', $4) ON CONFLICT (namespace) DO NOTHING",
@@ -262,7 +262,7 @@ impl Market {
             ));
         }
         let status = if approve { "approved" } else { "rejected" };
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         sqlx::query("UPDATE vendors SET status = $1, status_reason = $2, decided_ms = $3 WHERE id = $4 AND status = 'pending'")
             .bind(status)
             .bind(reason)
@@ -302,7 +302,7 @@ impl Market {
             .at("/label"));
         }
         let key_id = package::key_id(&key);
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let inserted = sqlx::query(
             "INSERT INTO vendor_keys (vendor_id, key_id, public_key, label, created_ms) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (key_id) DO NOTHING",
@@ -364,7 +364,7 @@ impl Market {
     /// Revoke a key: packages signed with it are refused from now on.
     pub async fn revoke_key(&self, who: &Identity, namespace: &str, key_id: &str) -> Result<()> {
         let vendor_id = self.acting_vendor(who, namespace, None).await?;
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let done = sqlx::query("UPDATE vendor_keys SET revoked_ms = $1 WHERE vendor_id = $2 AND key_id = $3 AND revoked_ms IS NULL")
             .bind(now_ms())
             .bind(vendor_id)
@@ -428,7 +428,7 @@ impl Market {
             .join(",");
         let now = now_ms();
         let expires = now + i64::from(days) * 86_400_000;
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let row = sqlx::query(
             "INSERT INTO api_tokens (vendor_id, token_hash, scopes, label, created_ms, expires_ms) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -488,7 +488,7 @@ impl Market {
     /// Revoke a token.
     pub async fn revoke_token(&self, who: &Identity, namespace: &str, id: i64) -> Result<()> {
         let vendor_id = self.acting_vendor(who, namespace, None).await?;
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let done = sqlx::query("UPDATE api_tokens SET revoked_ms = $1 WHERE vendor_id = $2 AND id = $3 AND revoked_ms IS NULL")
             .bind(now_ms())
             .bind(vendor_id)

@@ -160,9 +160,13 @@ impl Db {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         // Per connection: enforce foreign keys, wait for a writer instead
-                        // of failing at once.
-                        conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
-                            .await?;
+                        // of failing at once, and overwrite what is deleted (an erased
+                        // citizen's text must not stay readable in the file).
+                        conn.execute(
+                            "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
+                             PRAGMA secure_delete = ON;",
+                        )
+                        .await?;
                     }
                     Ok(())
                 })
@@ -206,6 +210,34 @@ impl Db {
     /// The pool, for the storage modules.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// A transaction for a change. On SQLite it takes the write lock at its start
+    /// (`BEGIN IMMEDIATE`): a transaction that read first and wrote later could not take
+    /// the lock while another writer held it, and would fail with "database is locked" at
+    /// once instead of waiting out the busy timeout. On PostgreSQL, a plain `BEGIN`.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
+    /// After an erasure: on SQLite, move the write-ahead log into the database file and
+    /// empty it (`wal_checkpoint(TRUNCATE)`), so the deleted rows' old pages, overwritten
+    /// in the file by `secure_delete`, are not left readable in the log either. If a
+    /// reader holds the log, it is emptied by a later checkpoint; the result says
+    /// whether it was emptied now. On PostgreSQL, nothing: dead rows are the server's
+    /// (its autovacuum reclaims them).
+    pub async fn forget_deleted(&self) -> Result<bool, DbError> {
+        if self.backend != Backend::Sqlite {
+            return Ok(true);
+        }
+        let row = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&self.pool)
+            .await?;
+        let busy: i64 = sqlx::Row::try_get(&row, 0)?;
+        Ok(busy == 0)
     }
 
     /// Whether the database answers (one trivial query), for health checks.

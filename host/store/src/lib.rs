@@ -21,3 +21,16 @@ pub mod screening;
 
 pub use db::{Backend, Db, DbError, Municipality};
 pub use provider::{DbProvider, NoHooks, StoreHooks};
+
+/// A `LIKE` pattern's special characters (`\`, `%`, `_`) escaped with `\`, so a search
+/// word is matched literally (the queries say `ESCAPE '\'`).
+pub(crate) fn like_escape(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    for c in word.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -93,6 +93,8 @@ pub struct Ui {
     env: Environment<'static>,
     csrf_key: Vec<u8>,
     static_dir: Option<PathBuf>,
+    /// Mark every cookie `Secure` (the host is reached over https).
+    secure_cookies: bool,
 }
 
 impl std::fmt::Debug for Ui {
@@ -116,12 +118,15 @@ impl Ui {
         }
         let key_path = data_dir.join("ui-csrf-key");
         let csrf_key = match std::fs::read_to_string(&key_path) {
-            Ok(s) if s.trim().len() >= 64 => hex::decode(s.trim())?,
+            Ok(s) if s.trim().len() >= 64 => {
+                jobunivers_core::secrets::restrict(&key_path)?;
+                hex::decode(s.trim())?
+            }
             _ => {
                 let mut raw = [0u8; 32];
                 getrandom::fill(&mut raw).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
                 std::fs::create_dir_all(data_dir)?;
-                std::fs::write(&key_path, hex::encode(raw))?;
+                jobunivers_core::secrets::write_private(&key_path, hex::encode(raw).as_bytes())?;
                 raw.to_vec()
             }
         };
@@ -129,7 +134,15 @@ impl Ui {
             env: environment()?,
             csrf_key,
             static_dir,
+            secure_cookies: false,
         })
+    }
+
+    /// Mark every cookie `Secure` when the host's public address is `https://...`, so
+    /// a browser never sends the session over plain http.
+    pub fn for_public_url(mut self, public_url: Option<&str>) -> Self {
+        self.secure_cookies = public_url.is_some_and(|u| u.starts_with("https://"));
+        self
     }
 
     /// Render a template.
@@ -195,21 +208,90 @@ fn environment() -> anyhow::Result<Environment<'static>> {
 /// The whole application: the API beside the pages (whose fallback answers every
 /// address nothing serves), the security headers on every response, a span per request.
 pub fn app(state: AppState, ui: std::sync::Arc<Ui>) -> Router {
+    let secure_cookies = ui.secure_cookies;
     let app = jobunivers_web::router(state.clone()).merge(router(UiState { app: state, ui }));
+    let app = if secure_cookies {
+        app.layer(axum::middleware::map_response(mark_cookies_secure))
+    } else {
+        app
+    };
     secure(app).layer(tower_http::trace::TraceLayer::new_for_http())
 }
 
-/// Serve [`app`] on `listener` until the process ends.
+/// Add `Secure` to every cookie a response sets.
+async fn mark_cookies_secure(mut res: Response) -> Response {
+    let cookies: Vec<HeaderValue> = res
+        .headers_mut()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| HeaderValue::from_str(&format!("{v}; Secure")).ok())
+        .collect();
+    if !cookies.is_empty() {
+        res.headers_mut().remove(header::SET_COOKIE);
+        for c in cookies {
+            res.headers_mut().append(header::SET_COOKIE, c);
+        }
+    }
+    res
+}
+
+/// How slowly a client may send a request before the host gives up on it: a
+/// connection that has not sent a whole request head in `header_timeout` is closed, a
+/// body that has not arrived in `body_timeout` is refused. A slow client can so hold a
+/// connection for a bounded time only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EdgeLimits {
+    /// For the request line and headers.
+    pub header_timeout: std::time::Duration,
+    /// For the whole body.
+    pub body_timeout: std::time::Duration,
+}
+
+impl Default for EdgeLimits {
+    fn default() -> Self {
+        Self {
+            header_timeout: std::time::Duration::from_secs(10),
+            body_timeout: std::time::Duration::from_secs(30),
+        }
+    }
+}
+
+/// Serve [`app`] on `listener` until the process ends, one task per connection, with
+/// the [`EdgeLimits`].
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     ui: std::sync::Arc<Ui>,
+    limits: EdgeLimits,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app(state, ui).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .await
+    let service = tower::ServiceBuilder::new()
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            limits.body_timeout,
+        ))
+        .service(app(state, ui));
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Out of file descriptors and the like: wait a little, keep serving.
+                tracing::warn!(error = %e, "accepting a connection failed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let service = hyper_util::service::TowerToHyperService::new(service.clone());
+        tokio::spawn(async move {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(limits.header_timeout)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .with_upgrades();
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "a connection ended with an error");
+            }
+        });
+    }
 }
 
 /// The UI's routes (pages and the static files) with their state, to merge beside the
@@ -296,7 +378,7 @@ async fn html_errors(
 }
 
 /// Security headers on every response: the CSP, no sniffing, no framing, no referrer
-/// to other sites.
+/// to other sites, and `Cache-Control: no-store` unless the response set its own.
 pub fn secure<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
     router
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -314,6 +396,12 @@ pub fn secure<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> 
         .layer(SetResponseHeaderLayer::if_not_present(
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
+        ))
+        // Pages and API answers are personal unless said otherwise (the static files
+        // say so): no cache, shared or the browser's, keeps them.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
         ))
 }
 

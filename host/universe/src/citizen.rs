@@ -19,7 +19,9 @@ use jobunivers_core::clock::now_ms;
 use jobunivers_core::problem::{Problem, Result};
 use jobunivers_store::access::{self, Access};
 use jobunivers_store::db::Backend;
-use jobunivers_store::provider::{Citizen, DbProvider, NotificationEvent};
+use jobunivers_store::provider::{
+    Citizen, DbProvider, NotificationEvent, StreamSlot, MAX_STREAMS_PER_CITIZEN,
+};
 pub use jobunivers_store::records::*;
 
 /// Everything the platform holds about a citizen.
@@ -97,7 +99,7 @@ impl Citizens {
     pub async fn export(&self, who: &Identity) -> Result<Export> {
         let citizen = self.registered(who).await?;
         let id = citizen.id.as_str();
-        let mut tx = self.provider.db().pool().begin().await?;
+        let mut tx = self.provider.db().begin_write().await?;
         // One snapshot for the whole document, so it never shows a message without its
         // thread or a half-applied change. SQLite's transaction is one already;
         // PostgreSQL's default takes a snapshot per statement.
@@ -131,7 +133,7 @@ impl Citizens {
     /// the citizen is then no longer registered, so no new call starts for them.
     pub async fn erase(&self, who: &Identity) -> Result<()> {
         let citizen = self.registered(who).await?;
-        let mut tx = self.provider.db().pool().begin().await?;
+        let mut tx = self.provider.db().begin_write().await?;
         let mut rows = 0;
         for table in CITIZEN_TABLES {
             rows += sqlx::query(&format!("DELETE FROM {} WHERE {}", table.name, table.rows))
@@ -141,6 +143,15 @@ impl Citizens {
                 .rows_affected();
         }
         tx.commit().await?;
+        match self.provider.db().forget_deleted().await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!("the write-ahead log was in use; a later checkpoint empties it")
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "the write-ahead log could not be emptied after an erasure")
+            }
+        }
         // Without the citizen's id: keeping it in the log would keep what was erased.
         tracing::info!(rows, "a citizen's data was erased at their request");
         Ok(())
@@ -197,6 +208,15 @@ impl Citizens {
         who: &Identity,
     ) -> Result<impl Stream<Item = InboxNotification> + Send + 'static> {
         let citizen = self.registered(who).await?;
+        let slot = self.provider.open_stream(&citizen.id).ok_or_else(|| {
+            Problem::too_many(
+                "too-many-streams",
+                format!(
+                    "you already have {MAX_STREAMS_PER_CITIZEN} live inboxes open; close a tab or window and try again"
+                ),
+                15,
+            )
+        })?;
         // Subscribed before the inbox is read: a message committed in between is then
         // both in the inbox and published (and sent once), never in neither.
         let live = self.provider.subscribe();
@@ -207,6 +227,7 @@ impl Citizens {
             live,
             pending,
             sent: HashSet::new(),
+            _slot: slot,
         };
         Ok(futures_util::stream::unfold(stream, LiveInbox::next))
     }
@@ -221,6 +242,8 @@ struct LiveInbox {
     pending: VecDeque<InboxNotification>,
     /// Ids sent so far, so a message both read from the inbox and published goes once.
     sent: HashSet<i64>,
+    /// This stream's place among the citizen's open ones.
+    _slot: StreamSlot,
 }
 
 impl LiveInbox {
@@ -297,7 +320,7 @@ impl Citizens {
                     "there is no such citizen in your municipality; open the citizen from a thread",
                 )
             })?;
-        let mut tx = self.provider.db().pool().begin().await?;
+        let mut tx = self.provider.db().begin_write().await?;
         let out = CaseworkerOverview {
             citizen: citizen_of(&mut tx, &found.id).await?,
             activities: activities_of(&mut tx, &found.id).await?,

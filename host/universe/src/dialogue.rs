@@ -205,7 +205,7 @@ impl Dialogue {
     pub async fn thread(&self, who: &Identity, id: i64) -> Result<ThreadDetail> {
         let (side, _, request) = self.visible(who, id).await?;
         let now = now_ms();
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         // The citizen reads what the jobcentre wrote; the jobcentre reads the rest (the
         // citizen's messages and what the block handed over).
         let sql = match side {
@@ -300,7 +300,7 @@ impl Dialogue {
             (Side::Jobcentre, true) => ("jobcentre", "closed", "none"),
         };
         let now = now_ms();
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let read_column = if side == Side::Citizen {
             "read_by_citizen_ms"
         } else {

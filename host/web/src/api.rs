@@ -210,6 +210,7 @@ async fn register_vendor(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct StatusFilter {
     /// pending, approved or rejected.
     status: Option<String>,
@@ -569,7 +570,7 @@ async fn resolved(
     Caller(who): Caller,
     Path(code): Path<String>,
 ) -> Result<Json<Vec<Resolved>>> {
-    Ok(Json(state.market.resolve_municipality(&who, &code).await?))
+    Ok(Json(state.market.resolved_for_staff(&who, &code).await?))
 }
 
 /// Messages for a municipality's admins: suspensions, yanks, deprecations, grants needed.

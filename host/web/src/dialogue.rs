@@ -20,6 +20,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ThreadFilter {
     /// Only threads waiting for the jobcentre (the caseworker's inbox).
     #[serde(default)]

@@ -88,6 +88,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|e| {
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    return Problem::too_large(e.body_text());
+                }
                 Problem::new(
                     e.status().as_u16(),
                     "body-unreadable",

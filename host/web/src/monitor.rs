@@ -70,6 +70,7 @@ async fn change_rule(
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct LocaleQuery {
     /// `da` (default) or `en`.
     #[serde(default)]

@@ -24,6 +24,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ViewQuery {
     /// `da` (default) or `en`.
     #[serde(default)]

@@ -867,3 +867,42 @@ async fn a_notification_reaches_a_stream_open_on_another_process() {
     }
     assert_eq!(tried, 1, "the PostgreSQL server ran the test");
 }
+
+/// After erasure the citizen's text is gone from the SQLite file and its write-ahead
+/// log, not only from the tables: deleted pages are overwritten and the log emptied.
+#[tokio::test(flavor = "multi_thread")]
+async fn erased_text_is_not_left_in_the_database_files() {
+    for app in spawn_apps().await {
+        let Some(file) = app.sqlite_file() else {
+            continue;
+        };
+        let anna = app.citizen("anna", "0101", &[]).await;
+        let marker = "Erfaring-med-gaffeltruck-7f3a9c";
+        let profile = jobunivers_host::caps::Profile {
+            cv_text: Some(format!("{marker} og lagerstyring")),
+            ..Default::default()
+        };
+        app.server
+            .universe
+            .provider()
+            .set_profile("anna", &profile)
+            .await
+            .unwrap();
+        let holds = |path: &std::path::Path| {
+            std::fs::read(path)
+                .map(|bytes| bytes.windows(marker.len()).any(|w| w == marker.as_bytes()))
+                .unwrap_or(false)
+        };
+        let wal = file.with_extension("db-wal");
+        assert!(holds(&file) || holds(&wal), "the profile was written");
+        app.delete("/api/v1/me", &anna).await.expect(204);
+        assert!(
+            !holds(&file),
+            "the database file still holds the erased text"
+        );
+        assert!(
+            !holds(&wal),
+            "the write-ahead log still holds the erased text"
+        );
+    }
+}

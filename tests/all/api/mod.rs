@@ -1,6 +1,7 @@
 //! Black-box tests of the marketplace over HTTP: a real server on a random port with a
 //! fresh database, once on SQLite and once on PostgreSQL.
 
+mod contract;
 mod dialogue;
 mod gdpr;
 mod journey;
@@ -130,6 +131,11 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// The SQLite database file (`None` on PostgreSQL).
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        (self.backend == "sqlite").then(|| self._guard.dir().join("jobunivers.db"))
+    }
+
     /// Send a request; `body` JSON or raw bytes.
     pub async fn send(
         &self,

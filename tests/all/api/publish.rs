@@ -279,3 +279,85 @@ async fn of_two_concurrent_publishes_of_one_version_exactly_one_succeeds() {
 fn wat_core_module() -> Vec<u8> {
     vec![0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]
 }
+
+/// A tar entry with a raw header, as a hostile archive would write it.
+fn raw_entry(a: &mut tar::Builder<Vec<u8>>, h: &mut tar::Header, name: &str, data: &[u8]) {
+    h.set_size(data.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    a.append_data(h, name, data).unwrap();
+}
+
+/// Archives that claim more than they hold, or hold what a package must not: a sparse
+/// `block.wasm` of 1 GiB in about 2 KiB, a link, the same file twice (a garbage
+/// `block.wasm` before the signed one). Each is a 400 from its headers, the server keeps
+/// serving, and nothing is written.
+#[tokio::test(flavor = "multi_thread")]
+async fn crafted_archives_are_refused_from_their_headers() {
+    for app in spawn_apps().await {
+        let (vendor, key) = app.vendor("acme").await;
+        let good = widget_package("v1_0_0", &key).await;
+
+        // The sparse bomb.
+        let mut bomb = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::GNUSparse);
+        {
+            let gnu = h.as_gnu_mut().unwrap();
+            gnu.set_real_size(1 << 30);
+            gnu.sparse[0].set_offset((1 << 30) - 1);
+            gnu.sparse[0].set_length(0);
+        }
+        raw_entry(&mut bomb, &mut h, "block.wasm", &[]);
+        let bomb = bomb.into_inner().unwrap();
+        assert!(bomb.len() <= 4096, "{}", bomb.len());
+        let p = app
+            .upload(&vendor, bomb)
+            .await
+            .expect_problem(400, "package-invalid");
+        assert!(
+            p["detail"].as_str().unwrap().contains("sparse file"),
+            "{p:#}"
+        );
+
+        // A symbolic link in place of the component.
+        let mut link = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::Symlink);
+        h.set_link_name("/etc/passwd").unwrap();
+        raw_entry(&mut link, &mut h, "block.wasm", &[]);
+        app.upload(&vendor, link.into_inner().unwrap())
+            .await
+            .expect_problem(400, "package-invalid");
+
+        // Garbage first, then the signed package's own files: refused, not "last wins".
+        let mut twice = tar::Builder::new(Vec::new());
+        raw_entry(
+            &mut twice,
+            &mut tar::Header::new_gnu(),
+            "block.wasm",
+            b"garbage",
+        );
+        let mut signed = tar::Archive::new(&good[..]);
+        for entry in signed.entries().unwrap() {
+            let mut entry = entry.unwrap();
+            let name = entry.path().unwrap().to_string_lossy().into_owned();
+            let mut data = Vec::new();
+            std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
+            raw_entry(&mut twice, &mut tar::Header::new_gnu(), &name, &data);
+        }
+        let p = app
+            .upload(&vendor, twice.into_inner().unwrap())
+            .await
+            .expect_problem(400, "package-invalid");
+        assert!(
+            p["detail"].as_str().unwrap().contains("more than once"),
+            "{p:#}"
+        );
+
+        nothing_left_behind(&app, 0).await;
+        // Still serving, and the good package still goes through.
+        app.get_anon("/healthz").await.expect(200);
+        app.upload(&vendor, good).await.expect(201);
+    }
+}

@@ -114,12 +114,14 @@ async fn municipalities_vendors_and_citizens_stay_in_their_lanes() {
             .await
             .expect_problem(403, "wrong-role");
         }
+        // What runs in a municipality is for its staff, not even a citizen's own
+        // municipality's: the audiences would say what is hidden from them.
         app.get("/api/v1/municipalities/0101/resolved", &citizen)
             .await
-            .expect_problem(403, "other-tenant");
+            .expect_problem(403, "wrong-role");
         app.get("/api/v1/municipalities/0147/resolved", &citizen)
             .await
-            .expect(200);
+            .expect_problem(403, "wrong-role");
 
         // A vendor cannot act for another vendor.
         let (other, _) = app.vendor("other").await;
@@ -205,6 +207,23 @@ async fn bad_tokens_are_refused() {
         app.get(path, &forge(no_exp, SECRET))
             .await
             .expect_problem(401, "invalid-token");
+        // Time claims: valid only from tomorrow, issued next year, living for centuries.
+        for (claim, value) in [
+            ("nbf", now() + 86_400),
+            ("iat", now() + 365 * 86_400),
+            ("exp", 32_503_680_000), // the year 3000
+        ] {
+            let mut odd = good.clone();
+            odd[claim] = json!(value);
+            app.get(path, &forge(odd, SECRET))
+                .await
+                .expect_problem(401, "invalid-token");
+        }
+        let mut long_lived = good.clone();
+        long_lived["exp"] = json!(now() + 3 * 86_400);
+        app.get(path, &forge(long_lived, SECRET))
+            .await
+            .expect_problem(401, "invalid-token");
         let mut admin_without_code = good.clone();
         admin_without_code["role"] = json!("admin");
         app.get(path, &forge(admin_without_code, SECRET))
@@ -269,5 +288,65 @@ async fn bad_tokens_are_refused() {
         app.get("/api/v1/vendors/acme/keys", secret)
             .await
             .expect_problem(401, "invalid-token");
+    }
+}
+
+/// A role is tied to its kind of tenant: a vendor's tenant is a vendor namespace, never
+/// a municipality code, so a correctly signed vendor token for "0751" is refused and
+/// cannot read Aarhus' audit log; an API token may publish, yank and deprecate, and
+/// read nothing, not even its own vendor's audit log.
+#[tokio::test(flavor = "multi_thread")]
+async fn roles_are_tied_to_their_kind_of_tenant() {
+    for app in spawn_apps().await {
+        let admin = app.login("admin", Some("0751")).await;
+        app.get("/api/v1/audit/0751", &admin).await.expect(200);
+        let claims = |role: &str, tenant: &str| {
+            json!({
+                "sub": "mallory", "role": role, "tenant": tenant,
+                "iss": "jobunivers", "aud": "jobunivers-api",
+                "exp": now() + 600, "iat": now(),
+            })
+        };
+        for tenant in [
+            "0751",
+            "Acme",
+            "acme-",
+            "-acme",
+            "ac me",
+            "x".repeat(33).as_str(),
+        ] {
+            let p = app
+                .get(
+                    "/api/v1/audit/0751",
+                    &forge(claims("vendor", tenant), SECRET),
+                )
+                .await
+                .expect_problem(401, "invalid-token");
+            assert!(
+                p["detail"].as_str().unwrap().contains("namespace"),
+                "{tenant}: {p:#}"
+            );
+        }
+        // A vendor namespace on a municipal role is refused as before.
+        app.get(
+            "/api/v1/audit/0751",
+            &forge(claims("admin", "acme"), SECRET),
+        )
+        .await
+        .expect_problem(401, "invalid-token");
+
+        let (vendor, _) = app.vendor("acme").await;
+        app.get("/api/v1/audit/acme", &vendor).await.expect(200);
+        let token = app
+            .post(
+                "/api/v1/vendors/acme/tokens",
+                &vendor,
+                json!({ "label": "ci", "scopes": ["publish"] }),
+            )
+            .await
+            .expect(201);
+        app.get("/api/v1/audit/acme", token["secret"].as_str().unwrap())
+            .await
+            .expect_problem(403, "token-scope");
     }
 }

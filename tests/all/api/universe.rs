@@ -467,3 +467,38 @@ async fn a_block_installed_for_the_public_task_reads_without_consent_and_says_so
         assert!(consents[0]["capabilities"][0].get("reference").is_none());
     }
 }
+
+/// An admin's block health counts their own municipality's calls only: Aarhus' citizen
+/// using a block does not show in Copenhagen's figures for the same block version.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_sees_the_calls_of_their_own_municipality() {
+    for app in spawn_apps().await {
+        let (fixtures, fkey) = app.vendor("fixtures").await;
+        publish_component(&app, &fixtures, &fkey, "fixture_hello").await;
+        for code in ["0751", "0101"] {
+            install(&app, code, json!({ "block": "fixtures.hello" })).await;
+        }
+        let anna = citizen(&app, "anna", "0751", &[]).await;
+        for _ in 0..3 {
+            app.get("/api/v1/universe", &anna).await.expect(200);
+        }
+        let calls = |health: serde_json::Value| {
+            health
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|h| h["block"] == "fixtures.hello")
+                .map(|h| h["calls"].as_u64().unwrap())
+        };
+        let aarhus = app.login("admin", Some("0751")).await;
+        let copenhagen = app.login("admin", Some("0101")).await;
+        let operator = app.login("operator", None).await;
+        let get = |token: String| {
+            let app = &app;
+            async move { app.get("/api/v1/health/blocks", &token).await.expect(200) }
+        };
+        assert_eq!(calls(get(aarhus).await), Some(3), "{}", app.backend);
+        assert_eq!(calls(get(copenhagen).await), Some(0), "{}", app.backend);
+        assert_eq!(calls(get(operator).await), Some(3), "{}", app.backend);
+    }
+}

@@ -331,7 +331,7 @@ async fn fire(
     facts: &serde_json::Value,
     now_ms: i64,
 ) -> Result<Option<i64>, DbError> {
-    let mut tx = provider.db().pool().begin().await?;
+    let mut tx = provider.db().begin_write().await?;
     let id: Option<i64> = sqlx::query(
         "INSERT INTO monitor_firings (rule_id, citizen_id, municipality_code, kind, episode, last_fact_ms, facts, fired_ms) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \

@@ -314,7 +314,7 @@ fn rule(row: &AnyRow) -> Result<Rule> {
 /// several processes at once: the marker row of each municipality is taken first.
 pub async fn ensure_default_rules(db: &Db) -> std::result::Result<usize, DbError> {
     let now = now_ms();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     // `WHERE 1 = 1`: SQLite needs a WHERE before ON CONFLICT after a SELECT.
     let codes: Vec<String> = sqlx::query(
         "INSERT INTO monitoring_defaults (municipality_code, seeded_ms) \
@@ -467,7 +467,7 @@ pub async fn create_rule(db: &Db, who: &Identity, code: &str, new: NewRule) -> R
     let nudge_da = check_text(new.nudge_da.as_deref().unwrap_or(da), "/nudge_da", 1000)?;
     let nudge_en = check_text(new.nudge_en.as_deref().unwrap_or(en), "/nudge_en", 1000)?;
     let now = now_ms();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let row = sqlx::query(&format!(
         "INSERT INTO monitoring_rules (municipality_code, kind, days, grace_days, nudge_da, nudge_en, enabled, created_ms, updated_ms) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {RULE_COLUMNS}"
@@ -497,7 +497,7 @@ pub async fn change_rule(
     change: RuleChange,
 ) -> Result<Rule> {
     require_staff_of(who, code, true)?;
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let row = sqlx::query(&format!(
         "SELECT {RULE_COLUMNS} FROM monitoring_rules WHERE id = $1 AND municipality_code = $2"
     ))

@@ -119,7 +119,7 @@ impl Market {
         };
         self.check_config(block_ref, &res, &config).await?;
         let now = now_ms();
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let position = match req.position {
             Some(p) => p,
             None => {
@@ -252,7 +252,7 @@ impl Market {
             }
         }
         self.check_config(block_ref, &res, &next.config).await?;
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         self.write_installation(&mut tx, &next).await?;
         audit::record(
             &mut tx,
@@ -379,7 +379,7 @@ impl Market {
     pub async fn uninstall(&self, who: &Identity, code: &str, id: i64) -> Result<()> {
         who.require_admin_of(code)?;
         let current = self.installation_row(code, id).await?;
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         sqlx::query("DELETE FROM installations WHERE id = $1 AND municipality_code = $2")
             .bind(id)
             .bind(code)

@@ -414,6 +414,19 @@ impl Market {
         Ok(out)
     }
 
+    /// [`Market::resolve_municipality`] for the municipality's staff and the operator:
+    /// what runs, with every installation's audience. A citizen sees what runs for them
+    /// on their own page, never the rules that hide blocks from them.
+    pub async fn resolved_for_staff(&self, who: &Identity, code: &str) -> Result<Vec<Resolved>> {
+        if who.role == Role::Citizen {
+            return Err(Problem::forbidden(
+                "wrong-role",
+                "what runs in a municipality is for its staff; your own page is GET /api/v1/universe",
+            ));
+        }
+        self.resolve_municipality(who, code).await
+    }
+
     /// What runs for municipality `code`: its enabled installations with a resolvable
     /// version, in order. One query; resolution in memory.
     pub async fn resolve_municipality(&self, who: &Identity, code: &str) -> Result<Vec<Resolved>> {

@@ -1,6 +1,7 @@
 //! ESCO: its occupations and skills files, the labels file, and the lookups in the imported concepts.
 
 use super::*;
+use crate::like_escape;
 
 pub(super) const OCCUPATION_PREFIX: &str = "http://data.europa.eu/esco/occupation/";
 
@@ -318,7 +319,7 @@ pub(super) fn placeholders(rows: usize, columns: usize) -> String {
 pub async fn import_esco_csv(db: &Db, kind: ConceptKind, text: &str) -> Result<usize, ImportError> {
     let rows = parse_esco_csv(kind, text)?;
     let now = jobunivers_core::clock::now_ms();
-    let mut tx = db.pool().begin().await.map_err(DbError::from)?;
+    let mut tx = db.begin_write().await.map_err(DbError::from)?;
     for chunk in rows.chunks(BATCH) {
         let sql = format!(
             "INSERT INTO esco_concepts (uri, kind, description_en, search_text, imported_ms) VALUES {} \
@@ -350,7 +351,7 @@ pub async fn import_esco_csv(db: &Db, kind: ConceptKind, text: &str) -> Result<u
 pub async fn import_esco_labels(db: &Db, text: &str) -> Result<usize, ImportError> {
     let rows = parse_labels_csv(text)?;
     let now = jobunivers_core::clock::now_ms();
-    let mut tx = db.pool().begin().await.map_err(DbError::from)?;
+    let mut tx = db.begin_write().await.map_err(DbError::from)?;
     for chunk in rows.chunks(BATCH) {
         let sql = format!(
             "INSERT INTO esco_concepts (uri, kind, description_en, label_en, label_da, search_labels, search_text, imported_ms) \
@@ -409,18 +410,6 @@ pub async fn concept(db: &Db, uri: &str) -> Result<Option<EscoConcept>, DbError>
     .fetch_optional(db.pool())
     .await?;
     row.as_ref().map(esco_concept).transpose()
-}
-
-/// A `LIKE` pattern's special characters escaped with `\`.
-pub(super) fn like_escape(word: &str) -> String {
-    let mut out = String::with_capacity(word.len());
-    for c in word.chars() {
-        if matches!(c, '\\' | '%' | '_') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Concepts (of `kind`, or both) whose Danish or English label or English description

@@ -68,7 +68,7 @@ impl DbProvider {
     ) -> Result<bool, DbError> {
         let now = now_ms();
         let _turn = self.write_turn().await;
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let added = sqlx::query(
             "INSERT INTO citizens (id, municipality_code, groups, created_ms) VALUES ($1, $2, '[]', $3) \
              ON CONFLICT (id) DO NOTHING",

@@ -1,18 +1,7 @@
 //! Job postings: their import and the search blocks run over them, matched as the memory provider matches.
 
 use super::*;
-
-/// `%` and `_` in a LIKE pattern are meant literally.
-fn like_escape(word: &str) -> String {
-    let mut out = String::with_capacity(word.len());
-    for c in word.chars() {
-        if matches!(c, '\\' | '%' | '_') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
+use crate::like_escape;
 
 fn posting(row: &AnyRow) -> Result<JobPosting, CapError> {
     let json: String = row
@@ -138,7 +127,7 @@ impl DbProvider {
     /// Insert or replace job postings by id, all or none; returns how many were written.
     pub async fn import_jobs(&self, jobs: &[JobPosting]) -> Result<usize, DbError> {
         let now = now_ms();
-        let mut tx = self.db.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         for job in jobs {
             let columns = JobColumns::of(job)?;
             sqlx::query(

@@ -142,6 +142,31 @@ pub struct DbProvider {
     origin: std::sync::Arc<str>,
     /// What the layers above want done after the provider's own writes.
     hooks: Arc<dyn StoreHooks>,
+    /// Open live inbox streams of this process, per citizen.
+    streams: Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+}
+
+/// The most live inbox streams one citizen may hold open in one process (tabs and
+/// devices); one more is refused until one closes.
+pub const MAX_STREAMS_PER_CITIZEN: usize = 5;
+
+/// One citizen's open live stream; the slot is given back when this is dropped.
+#[derive(Debug)]
+pub struct StreamSlot {
+    streams: Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+    citizen: String,
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = streams.get_mut(&self.citizen) {
+            *n -= 1;
+            if *n == 0 {
+                streams.remove(&self.citizen);
+            }
+        }
+    }
 }
 
 /// What the layers above the store want done after some of the provider's writes (as
@@ -200,7 +225,23 @@ impl DbProvider {
             notifications,
             origin: hex::encode(seed).into(),
             hooks: Arc::new(NoHooks),
+            streams: Arc::default(),
         }
+    }
+
+    /// A slot for one more live stream of `citizen`, or `None` when they already hold
+    /// [`MAX_STREAMS_PER_CITIZEN`] open.
+    pub fn open_stream(&self, citizen: &str) -> Option<StreamSlot> {
+        let mut streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
+        let n = streams.entry(citizen.to_owned()).or_default();
+        if *n >= MAX_STREAMS_PER_CITIZEN {
+            return None;
+        }
+        *n += 1;
+        Some(StreamSlot {
+            streams: self.streams.clone(),
+            citizen: citizen.to_owned(),
+        })
     }
 
     /// The same provider, calling `hooks` after its writes.

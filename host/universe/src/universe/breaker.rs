@@ -23,6 +23,14 @@ pub struct Health {
     pub breaker: String,
 }
 
+/// One municipality's calls of one block version.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Counts {
+    calls: u64,
+    failures: u64,
+    last_failure: Option<String>,
+}
+
 impl Universe {
     /// Whether the breaker lets a call through now (half-open lets one trial through).
     pub(crate) fn admit(&self, block: &str, version: &str, now: i64) -> bool {
@@ -48,7 +56,29 @@ impl Universe {
         }
     }
 
-    pub(crate) fn record(&self, block: &str, version: &str, failure: Option<&str>, now: i64) {
+    pub(crate) fn record(
+        &self,
+        municipality: &str,
+        block: &str,
+        version: &str,
+        failure: Option<&str>,
+        now: i64,
+    ) {
+        {
+            let mut counts = self.counts.lock().expect("lock");
+            let c = counts
+                .entry((
+                    municipality.to_owned(),
+                    block.to_owned(),
+                    version.to_owned(),
+                ))
+                .or_default();
+            c.calls += 1;
+            if let Some(kind) = failure {
+                c.failures += 1;
+                c.last_failure = Some(kind.to_owned());
+            }
+        }
         let mut health = self.health.lock().expect("lock");
         let Some(h) = health.get_mut(&(block.to_owned(), version.to_owned())) else {
             return;
@@ -72,8 +102,9 @@ impl Universe {
         }
     }
 
-    /// Health of every block version called in this process; the operator sees all,
-    /// an admin those installed in their municipality.
+    /// Health of every block version called in this process; the operator sees all
+    /// calls, an admin the versions installed in their municipality with their own
+    /// citizens' calls and failures (the breaker's state is the version's, everywhere).
     pub async fn health(&self, who: &Identity) -> Result<Vec<Health>> {
         let allowed: Option<BTreeSet<String>> = match who.role {
             Role::Operator => None,
@@ -103,6 +134,25 @@ impl Universe {
             .values()
             .filter(|h| allowed.as_ref().is_none_or(|a| a.contains(&h.block)))
             .cloned()
+            .collect();
+        if who.role == Role::Admin {
+            let counts = self.counts.lock().expect("lock");
+            for h in &mut out {
+                let own = counts
+                    .get(&(
+                        who.tenant_str().to_owned(),
+                        h.block.clone(),
+                        h.version.clone(),
+                    ))
+                    .cloned()
+                    .unwrap_or_default();
+                h.calls = own.calls;
+                h.failures = own.failures;
+                h.last_failure = own.last_failure;
+            }
+        }
+        let mut out: Vec<Health> = out
+            .into_iter()
             .map(|mut h| {
                 if h.open_until_ms.is_some_and(|u| u <= now) {
                     h.breaker = "half-open".into();

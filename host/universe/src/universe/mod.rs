@@ -29,6 +29,7 @@ mod breaker;
 mod consents;
 mod page_provider;
 
+use breaker::Counts;
 pub use breaker::Health;
 use consents::allowed;
 pub use consents::{BlockConsents, ConsentState};
@@ -92,6 +93,9 @@ pub struct Universe {
     provider: Arc<DbProvider>,
     loaded: Mutex<HashMap<String, Arc<LoadedBlock>>>,
     health: Mutex<HashMap<(String, String), Health>>,
+    /// Calls, failures and the last failure's kind per (municipality, block, version):
+    /// what an admin is shown of their own municipality's calls.
+    counts: Mutex<HashMap<(String, String, String), Counts>>,
     /// What runs per municipality, valid while the database's `market_version` stamp
     /// (bumped by triggers on every change to installations, versions and blocks) is the
     /// one it was resolved at.
@@ -153,6 +157,7 @@ impl Universe {
             provider,
             loaded: Mutex::new(HashMap::new()),
             health: Mutex::new(HashMap::new()),
+            counts: Mutex::new(HashMap::new()),
             resolved: Mutex::new(HashMap::new()),
             #[cfg(feature = "native-blocks")]
             natives: jobunivers_runtime::native::examples()
@@ -387,18 +392,18 @@ impl Universe {
         .await;
         match result {
             Ok(page) => {
-                self.record(&r.block, &r.version, None, now);
+                self.record(who.tenant_str(), &r.block, &r.version, None, now);
                 out.page = Some(page);
             }
             // A block refusing a citizen's malformed action is not the block failing.
             Err(kind) if kind == "bad-request" => {
-                self.record(&r.block, &r.version, None, now);
+                self.record(who.tenant_str(), &r.block, &r.version, None, now);
                 out.status = "failed".into();
                 out.placeholder = Some(placeholder(locale));
                 out.failure = Some(kind);
             }
             Err(kind) => {
-                self.record(&r.block, &r.version, Some(&kind), now);
+                self.record(who.tenant_str(), &r.block, &r.version, Some(&kind), now);
                 out.status = "failed".into();
                 out.placeholder = Some(placeholder(locale));
                 out.failure = Some(kind);

@@ -4,6 +4,7 @@ use super::*;
 
 /// Which flags the caseworker lists.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FlagFilter {
     /// `open` (default), `acknowledged`, `resolved`, `unresolved` or `any`.
     #[serde(default)]
@@ -53,7 +54,7 @@ async fn flag_in(conn: &mut AnyConnection, code: &str, id: i64) -> Result<Firing
 /// One flag of the caseworker's municipality; the read is on the citizen's access log.
 pub async fn flag(db: &Db, who: &Identity, id: i64) -> Result<Firing> {
     let code = municipality(who)?;
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let f = flag_in(&mut tx, code, id).await?;
     log_read(
         &mut tx,
@@ -105,7 +106,7 @@ pub async fn decide(db: &Db, who: &Identity, id: i64, decision: Decision) -> Res
         FlagDecision::Acknowledge => "acknowledged",
         FlagDecision::Resolve => "resolved",
     };
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let current = flag_in(&mut tx, code, id).await?;
     if current.flag.as_ref().is_some_and(|f| f.state == "resolved") {
         return Err(Problem::conflict(
@@ -164,7 +165,7 @@ pub async fn exempt(
         )
         .at("/until_ms"));
     }
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     citizen_in(&mut tx, code, citizen).await?;
     let kind_row =
         sqlx::query("SELECT kind FROM monitoring_rules WHERE id = $1 AND municipality_code = $2")
@@ -228,7 +229,7 @@ pub async fn send_notice(
     let code = municipality(who)?;
     let text = check_text(&new.text, "/text", 4000)?;
     let now = now_ms();
-    let mut tx = provider.db().pool().begin().await?;
+    let mut tx = provider.db().begin_write().await?;
     citizen_in(&mut tx, code, citizen).await?;
     if let Some(firing) = new.firing {
         let mine =
@@ -311,7 +312,7 @@ pub async fn missed_meeting(
         .as_deref()
         .map(|n| check_text(n, "/note", 1000))
         .transpose()?;
-    let mut tx = provider.db().pool().begin().await?;
+    let mut tx = provider.db().begin_write().await?;
     citizen_in(&mut tx, code, citizen).await?;
     if let Some(thread) = missed.thread {
         let row = sqlx::query("SELECT request FROM threads WHERE id = $1 AND citizen_id = $2 AND municipality_code = $3")

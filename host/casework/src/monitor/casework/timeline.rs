@@ -4,6 +4,7 @@ use super::*;
 
 /// Which citizens the caseworker lists.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CitizenFilter {
     /// By flags: `open`, `acknowledged`, `resolved`, `unresolved` (open or
     /// acknowledged), `any` (ever flagged) or `none` (nothing unresolved).
@@ -257,7 +258,7 @@ fn event(at_ms: i64, kind: &str, id: impl ToString, summary: impl Into<String>) 
 /// One citizen's timeline; the read is on their access log.
 pub async fn timeline(db: &Db, who: &Identity, id: &str) -> Result<Timeline> {
     let code = municipality(who)?;
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let (groups, registered_ms) = citizen_in(&mut tx, code, id).await?;
     let now = now_ms();
     let activities = jobunivers_store::records::activities_of(&mut tx, id).await?;
