@@ -50,6 +50,16 @@ impl Page {
     }
 }
 
+/// Register `citizen-0101` of Copenhagen, whom the development login signs in.
+async fn register_citizen(app: &TestApp) {
+    app.server
+        .universe
+        .provider()
+        .upsert_citizen("citizen-0101", "0101", &[])
+        .await
+        .unwrap();
+}
+
 impl Browser {
     fn new(app: &TestApp) -> Self {
         Self {
@@ -136,12 +146,7 @@ impl Browser {
 #[tokio::test(flavor = "multi_thread")]
 async fn signing_in_lands_each_role_on_its_page_and_pages_need_a_session() {
     for app in spawn_apps().await {
-        app.server
-            .universe
-            .provider()
-            .upsert_citizen("citizen-0101", "0101", &[])
-            .await
-            .unwrap();
+        register_citizen(&app).await;
         let mut b = Browser::new(&app);
         // Without a session: the front door and the citizen's pages lead to the login.
         let front = b.get("/").await;
@@ -237,12 +242,7 @@ async fn signing_in_lands_each_role_on_its_page_and_pages_need_a_session() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_form_without_the_right_csrf_token_is_refused() {
     for app in spawn_apps().await {
-        app.server
-            .universe
-            .provider()
-            .upsert_citizen("citizen-0101", "0101", &[])
-            .await
-            .unwrap();
+        register_citizen(&app).await;
         let mut b = Browser::new(&app);
         let login = b.get("/login").await;
         let good = login.csrf();
@@ -314,12 +314,7 @@ async fn nothing_a_block_sends_is_interpreted_as_html() {
             json!({ "block": "jobunivers.chatbot", "granted": ["storage", "escalate"] }),
         )
         .await;
-        app.server
-            .universe
-            .provider()
-            .upsert_citizen("citizen-0101", "0101", &[])
-            .await
-            .unwrap();
+        register_citizen(&app).await;
         let mut b = Browser::new(&app);
         b.sign_in("citizen-0101").await;
         let page = b.get("/universe").await;
@@ -402,12 +397,7 @@ async fn unknown_pages_are_html_for_browsers_and_problems_for_the_api() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_session_cookie_reads_the_api_but_never_changes_anything() {
     for app in spawn_apps().await {
-        app.server
-            .universe
-            .provider()
-            .upsert_citizen("citizen-0101", "0101", &[])
-            .await
-            .unwrap();
+        register_citizen(&app).await;
         let mut b = Browser::new(&app);
         b.sign_in("citizen-0101").await;
         let cookie = format!("ju_session={}", b.cookies["ju_session"]);
@@ -475,12 +465,7 @@ async fn static_files_are_served_with_cache_headers_and_a_missing_directory_stop
 async fn the_web_page_records_the_citizens_visit_for_monitoring() {
     for app in spawn_apps().await {
         let backend = app.backend;
-        app.server
-            .universe
-            .provider()
-            .upsert_citizen("citizen-0101", "0101", &[])
-            .await
-            .unwrap();
+        register_citizen(&app).await;
         assert_eq!(app.count("monitor_visits").await, 0, "{backend}");
         let mut b = Browser::new(&app);
         b.sign_in("citizen-0101").await;
@@ -576,12 +561,7 @@ async fn cookies_are_secure_when_the_public_address_is_https() {
             .into_iter()
             .next()
             .unwrap();
-        app.server
-            .universe
-            .provider()
-            .upsert_citizen("citizen-0101", "0101", &[])
-            .await
-            .unwrap();
+        register_citizen(&app).await;
         let mut b = Browser::new(&app);
         let signed = b.sign_in("citizen-0101").await;
         let session = signed.set_cookie("ju_session").expect("a session cookie");

@@ -336,23 +336,31 @@ mod tests {
 
     #[test]
     fn a_sparse_bomb_is_refused_before_it_is_read() {
-        // 1 GiB declared in a few hundred bytes: a GNU sparse entry whose one region
-        // lies at the end of the file.
+        // 1 GiB declared in 1.5 KiB: a well-formed GNU sparse entry whose one data
+        // region (512 bytes) lies at the end of the file; the rest reads as zeros.
         let mut h = tar::Header::new_gnu();
         h.set_entry_type(tar::EntryType::GNUSparse);
-        h.set_size(0);
+        h.set_size(512);
         h.set_mode(0o644);
         {
             let gnu = h.as_gnu_mut().unwrap();
             gnu.set_real_size(1 << 30);
-            gnu.sparse[0].set_offset((1 << 30) - 1);
-            gnu.sparse[0].set_length(0);
+            gnu.sparse[0].set_offset((1 << 30) - 512);
+            gnu.sparse[0].set_length(512);
         }
         h.set_cksum();
         let mut a = tar::Builder::new(Vec::new());
-        a.append_data(&mut h, "block.wasm", &[][..]).unwrap();
+        a.append_data(&mut h, "block.wasm", &[7u8; 512][..])
+            .unwrap();
         let bytes = a.into_inner().unwrap();
         assert!(bytes.len() < 4096);
+        // A well-formed archive: tar reads it as a 1 GiB file.
+        let mut archive = tar::Archive::new(&bytes[..]);
+        let entry = archive.entries().unwrap().next().unwrap().unwrap();
+        assert_eq!(
+            (entry.header().entry_type(), entry.size()),
+            (tar::EntryType::GNUSparse, 1 << 30)
+        );
         let started = std::time::Instant::now();
         match parse(&bytes).unwrap_err() {
             PackageError::NotAFile { name, kind } => {

@@ -298,17 +298,18 @@ async fn crafted_archives_are_refused_from_their_headers() {
         let (vendor, key) = app.vendor("acme").await;
         let good = widget_package("v1_0_0", &key).await;
 
-        // The sparse bomb.
+        // The sparse bomb: a well-formed GNU sparse entry of 1 GiB whose one data region
+        // (512 bytes) lies at its end.
         let mut bomb = tar::Builder::new(Vec::new());
         let mut h = tar::Header::new_gnu();
         h.set_entry_type(tar::EntryType::GNUSparse);
         {
             let gnu = h.as_gnu_mut().unwrap();
             gnu.set_real_size(1 << 30);
-            gnu.sparse[0].set_offset((1 << 30) - 1);
-            gnu.sparse[0].set_length(0);
+            gnu.sparse[0].set_offset((1 << 30) - 512);
+            gnu.sparse[0].set_length(512);
         }
-        raw_entry(&mut bomb, &mut h, "block.wasm", &[]);
+        raw_entry(&mut bomb, &mut h, "block.wasm", &[7u8; 512]);
         let bomb = bomb.into_inner().unwrap();
         assert!(bomb.len() <= 4096, "{}", bomb.len());
         let p = app
@@ -316,7 +317,10 @@ async fn crafted_archives_are_refused_from_their_headers() {
             .await
             .expect_problem(400, "package-invalid");
         assert!(
-            p["detail"].as_str().unwrap().contains("sparse file"),
+            p["detail"]
+                .as_str()
+                .unwrap()
+                .contains("'block.wasm' is a sparse file entry"),
             "{p:#}"
         );
 
