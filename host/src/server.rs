@@ -20,6 +20,8 @@ use jobunivers_store::provider::DbProvider;
 pub use jobunivers_ui::EdgeLimits;
 use jobunivers_ui::Ui;
 use jobunivers_universe::Universe;
+pub use jobunivers_web::limits::RateConfig;
+use jobunivers_web::limits::RateLimits;
 use jobunivers_web::AppState;
 
 /// A secret that never prints.
@@ -76,6 +78,8 @@ pub struct ServerConfig {
     pub monitor_interval: Option<std::time::Duration>,
     /// How slowly a client may send a request (head and body).
     pub edge: EdgeLimits,
+    /// How many changes, publishes and development-login sign-ins per minute.
+    pub rates: RateConfig,
     /// The address citizens and staff reach the host at, e.g. `https://jobunivers.aarhus.dk`
     /// (behind a TLS-terminating proxy); when it is https, every cookie is `Secure`.
     pub public_url: Option<String>,
@@ -100,6 +104,7 @@ impl ServerConfig {
             blocks_dir: None,
             monitor_interval: Some(std::time::Duration::from_secs(15 * 60)),
             edge: EdgeLimits::default(),
+            rates: RateConfig::default(),
             public_url: None,
             static_dir: Some(jobunivers_ui::default_static_dir()),
         }
@@ -239,6 +244,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         dev_users,
         universe: universe.clone(),
         dialogue: jobunivers_universe::dialogue::Dialogue::new(market.db().clone()),
+        limits: Arc::new(RateLimits::new(config.rates)),
     };
     let task = tokio::spawn(jobunivers_ui::serve(listener, state, ui, config.edge));
     Ok(RunningServer {

@@ -177,6 +177,11 @@ async fn dev_login(
             .into())
         }
     };
+    state.limits.login(&format!(
+        "{}:{subject}@{}",
+        role.as_str(),
+        tenant.as_deref().unwrap_or("")
+    ))?;
     let token = state.auth.issue(&subject, role, tenant.as_deref())?;
     // Refuse a combination the verifier would refuse (e.g. an admin without a code).
     state
@@ -364,6 +369,8 @@ async fn publish(
     Caller(who): Caller,
     body: std::result::Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Created<PublishedVersion>> {
+    // Packages are costly to check: fewer of them per vendor than other changes.
+    state.limits.publish(who.tenant_str())?;
     let limit = state.market.config().max_package_bytes;
     let bytes = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {

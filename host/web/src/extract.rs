@@ -54,7 +54,16 @@ impl FromRequestParts<AppState> for Caller {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         match identify(parts, state).await? {
-            Some(id) => Ok(Caller(id)),
+            Some(id) => {
+                // Every change counts against its author's rate.
+                if !matches!(
+                    parts.method,
+                    axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+                ) {
+                    state.limits.write(&id)?;
+                }
+                Ok(Caller(id))
+            }
             None => Err(Problem::unauthorized(
                 "missing-token",
                 "sign in first: send 'Authorization: Bearer <token>' (in the demo, get one from POST /api/v1/dev/login)",

@@ -12,6 +12,7 @@ mod bench;
 mod caseworker;
 mod dialogue;
 mod extract;
+pub mod limits;
 mod me;
 mod monitor;
 mod screening;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub universe: Arc<jobunivers_universe::universe::Universe>,
     /// The dialogue between citizens and jobcentres.
     pub dialogue: jobunivers_universe::dialogue::Dialogue,
+    /// Per-identity rate limits.
+    pub limits: Arc<limits::RateLimits>,
 }
 
 /// A [`Problem`] as an HTTP response: its status, `application/problem+json`. Every

@@ -148,3 +148,92 @@ async fn slow_clients_are_cut_off() {
     );
     app.get_anon("/healthz").await.expect(200);
 }
+
+/// Each identity has its own budget of changes, each vendor of packages and each
+/// development user of sign-ins; over it is a 429 that says when to try again, while
+/// reads and everyone else go on.
+#[tokio::test(flavor = "multi_thread")]
+async fn changes_publishes_and_sign_ins_are_rate_limited_per_identity() {
+    let rates = jobunivers_host::server::RateConfig {
+        writes_per_minute: 3,
+        publishes_per_minute: 2,
+        logins_per_minute: 4,
+    };
+    for app in super::spawn_apps_with(|c| c.rates = rates).await {
+        let backend = app.backend;
+        let admin = app.login("admin", Some("0751")).await;
+        let rules = app
+            .get("/api/v1/municipalities/0751/monitoring/rules", &admin)
+            .await
+            .expect(200);
+        let rule = rules[0]["id"].as_i64().unwrap();
+        let path = format!("/api/v1/municipalities/0751/monitoring/rules/{rule}");
+        for days in 20..23 {
+            app.patch(&path, &admin, json!({ "days": days }))
+                .await
+                .expect(200);
+        }
+        let over = app.patch(&path, &admin, json!({ "days": 30 })).await;
+        assert_eq!(over.status, 429, "{backend}: {:#}", over.body);
+        assert_eq!(over.problem(), "rate-limited");
+        assert!(over.body["retry_after_s"].as_u64().unwrap() >= 1);
+        // Reads go on; another admin's changes too.
+        app.get(&path.replace(&format!("/{rule}"), ""), &admin)
+            .await
+            .expect(200);
+        let other = app.login("admin", Some("0101")).await;
+        let theirs = app
+            .get("/api/v1/municipalities/0101/monitoring/rules", &other)
+            .await
+            .expect(200)[0]["id"]
+            .as_i64()
+            .unwrap();
+        app.patch(
+            &format!("/api/v1/municipalities/0101/monitoring/rules/{theirs}"),
+            &other,
+            json!({ "days": 20 }),
+        )
+        .await
+        .expect(200);
+
+        // Sign-ins of one development user: one above, three more, then no more.
+        for _ in 0..3 {
+            app.login("admin", Some("0751")).await;
+        }
+        let refused = app
+            .send(
+                reqwest::Method::POST,
+                "/api/v1/dev/login",
+                None,
+                Some(json!({ "role": "admin", "tenant": "0751", "subject": "admin-user" })),
+                None,
+            )
+            .await;
+        assert_eq!(refused.status, 429, "{backend}: {:#}", refused.body);
+    }
+}
+
+/// Packages are costly to check, so a vendor has a budget of uploads of its own.
+#[tokio::test(flavor = "multi_thread")]
+async fn publishes_are_rate_limited_per_vendor() {
+    let rates = jobunivers_host::server::RateConfig {
+        publishes_per_minute: 2,
+        ..Default::default()
+    };
+    for app in super::spawn_apps_with(|c| c.rates = rates).await {
+        let (acme, _) = app.vendor("acme").await;
+        for _ in 0..2 {
+            app.upload(&acme, b"not a package".to_vec())
+                .await
+                .expect_problem(400, "package-invalid");
+        }
+        let over = app.upload(&acme, b"not a package".to_vec()).await;
+        assert_eq!(over.status, 429, "{}: {:#}", app.backend, over.body);
+        assert_eq!(over.problem(), "rate-limited");
+        // Another vendor is not held back.
+        let (other, _) = app.vendor("other").await;
+        app.upload(&other, b"not a package".to_vec())
+            .await
+            .expect_problem(400, "package-invalid");
+    }
+}
