@@ -127,6 +127,7 @@ impl Universe {
             }
         };
         let now = now_ms();
+        let counts = self.counts.lock().expect("lock");
         let mut out: Vec<Health> = self
             .health
             .lock()
@@ -134,26 +135,18 @@ impl Universe {
             .values()
             .filter(|h| allowed.as_ref().is_none_or(|a| a.contains(&h.block)))
             .cloned()
-            .collect();
-        if who.role == Role::Admin {
-            let counts = self.counts.lock().expect("lock");
-            for h in &mut out {
-                let own = counts
-                    .get(&(
+            .map(|mut h| {
+                if who.role == Role::Admin {
+                    let key = (
                         who.tenant_str().to_owned(),
                         h.block.clone(),
                         h.version.clone(),
-                    ))
-                    .cloned()
-                    .unwrap_or_default();
-                h.calls = own.calls;
-                h.failures = own.failures;
-                h.last_failure = own.last_failure;
-            }
-        }
-        let mut out: Vec<Health> = out
-            .into_iter()
-            .map(|mut h| {
+                    );
+                    let own = counts.get(&key).cloned().unwrap_or_default();
+                    h.calls = own.calls;
+                    h.failures = own.failures;
+                    h.last_failure = own.last_failure;
+                }
                 if h.open_until_ms.is_some_and(|u| u <= now) {
                     h.breaker = "half-open".into();
                 }
