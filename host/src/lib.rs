@@ -14,7 +14,7 @@ pub use jobunivers_casework::{monitor, screening};
 pub use jobunivers_core::{auth, clock, problem};
 pub use jobunivers_demo as demo;
 pub use jobunivers_market::package;
-pub use jobunivers_store::db;
+pub use jobunivers_store::{db, sessions};
 pub use jobunivers_ui as ui;
 pub use jobunivers_universe::{citizen, dialogue, universe};
 pub use jobunivers_web as web;

@@ -245,6 +245,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         universe: universe.clone(),
         dialogue: jobunivers_universe::dialogue::Dialogue::new(market.db().clone()),
         limits: Arc::new(RateLimits::new(config.rates)),
+        sessions: jobunivers_store::sessions::Sessions::new(market.db().clone()),
     };
     let task = tokio::spawn(jobunivers_ui::serve(listener, state, ui, config.edge));
     Ok(RunningServer {

@@ -20,5 +20,6 @@ mod runtime;
 mod storage;
 mod template;
 mod ui;
+mod ui_sessions;
 mod ui_staff;
 mod validation;

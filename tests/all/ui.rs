@@ -12,21 +12,21 @@ use serde_json::json;
 use crate::api::{install, publish_component, spawn_apps, TestApp, SECRET};
 
 /// A cookie-keeping client that does not follow redirects.
-struct Browser {
+pub(crate) struct Browser {
     url: String,
     client: reqwest::Client,
-    cookies: BTreeMap<String, String>,
+    pub(crate) cookies: BTreeMap<String, String>,
 }
 
 /// A page: status, headers, body.
-struct Page {
-    status: u16,
-    headers: HeaderMap,
-    body: String,
+pub(crate) struct Page {
+    pub(crate) status: u16,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: String,
 }
 
 impl Page {
-    fn location(&self) -> &str {
+    pub(crate) fn location(&self) -> &str {
         self.headers
             .get(LOCATION)
             .and_then(|l| l.to_str().ok())
@@ -34,7 +34,7 @@ impl Page {
     }
 
     /// The CSRF token of the page's forms.
-    fn csrf(&self) -> String {
+    pub(crate) fn csrf(&self) -> String {
         let marker = "name=\"jbu:csrf\" value=\"";
         let start = self.body.find(marker).expect("the page has a form") + marker.len();
         self.body[start..start + 64].to_owned()
@@ -51,7 +51,7 @@ impl Page {
 }
 
 /// Register `citizen-0101` of Copenhagen, whom the development login signs in.
-async fn register_citizen(app: &TestApp) {
+pub(crate) async fn register_citizen(app: &TestApp) {
     app.server
         .universe
         .provider()
@@ -61,7 +61,7 @@ async fn register_citizen(app: &TestApp) {
 }
 
 impl Browser {
-    fn new(app: &TestApp) -> Self {
+    pub(crate) fn new(app: &TestApp) -> Self {
         Self {
             url: app.url.clone(),
             client: reqwest::Client::builder()
@@ -105,7 +105,7 @@ impl Browser {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    pub(crate) async fn get(&mut self, path: &str) -> Page {
         let req = self
             .client
             .get(format!("{}{path}", self.url))
@@ -113,7 +113,7 @@ impl Browser {
         self.finish(req).await
     }
 
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         let body = fields
             .iter()
             .fold(
@@ -134,7 +134,7 @@ impl Browser {
     }
 
     /// Sign in through the login page's development login.
-    async fn sign_in(&mut self, user: &str) -> Page {
+    pub(crate) async fn sign_in(&mut self, user: &str) -> Page {
         let login = self.get("/login").await;
         assert_eq!(login.status, 200);
         let csrf = login.csrf();

@@ -14,6 +14,9 @@
 //! - `loadtest`: load the demo citizen's universe page (8 blocks) over HTTP with wrk, on
 //!   SQLite and on PostgreSQL, sandboxed and with the blocks linked natively (release
 //!   build; `host/benches/universe.rs`).
+//! - `soak [postgres]`: mixed traffic (pages, actions, messages, installs, publishes) at
+//!   80% of measured capacity for 10 minutes, recording errors, latency, memory and
+//!   descriptors over time (release build; `host/benches/soak.rs`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -308,6 +311,15 @@ fn loadtest() -> Result<(), String> {
     run(c)
 }
 
+/// The soak test (`host/benches/soak.rs`): SQLite, or PostgreSQL with `postgres`.
+fn soak(args: &[String]) -> Result<(), String> {
+    blocks()?;
+    let mut c = cargo();
+    c.args(["bench", "-p", "jobunivers-host", "--bench", "soak", "--"])
+        .args(args);
+    run(c)
+}
+
 fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
     let result = match task.as_str() {
@@ -318,7 +330,8 @@ fn main() -> ExitCode {
         "test" => test(),
         "bench" => bench(),
         "loadtest" => loadtest(),
-        _ => Err("usage: cargo xtask <blocks|ui|demo|test|browser|bench|loadtest>".into()),
+        "soak" => soak(&std::env::args().skip(2).collect::<Vec<_>>()),
+        _ => Err("usage: cargo xtask <blocks|ui|demo|test|browser|bench|loadtest|soak>".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -42,6 +42,23 @@ impl Role {
     }
 }
 
+impl std::str::FromStr for Role {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        [
+            Role::Operator,
+            Role::Vendor,
+            Role::Admin,
+            Role::Caseworker,
+            Role::Citizen,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+        .ok_or_else(|| format!("there is no role '{s}'"))
+    }
+}
+
 /// What a vendor API token may do.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,

@@ -4,7 +4,8 @@
 //! ([`provider`]: storage, profile, jobs, activities, threads, notifications,
 //! screening reports, consents and the access log), the live bus that carries
 //! notifications between processes ([`live`]), a citizen's records ([`records`]),
-//! screening's records ([`screening`]) and the importers ([`import`]).
+//! screening's records ([`screening`]), the web pages' sign-ins ([`sessions`]) and the
+//! importers ([`import`]).
 //!
 //! The store calls nothing above it: what the domain wants done after a write is a
 //! [`provider::StoreHooks`] passed in by whoever assembles the host.
@@ -18,6 +19,7 @@ mod live;
 pub mod provider;
 pub mod records;
 pub mod screening;
+pub mod sessions;
 
 pub use db::{Backend, Db, DbError, Municipality};
 pub use provider::{DbProvider, NoHooks, StoreHooks};

@@ -65,6 +65,10 @@ pub const CITIZEN_TABLES: &[CitizenTable] = &[
         rows: "citizen_id = $1",
     },
     CitizenTable {
+        name: "sessions",
+        rows: "role = 'citizen' AND subject = $1",
+    },
+    CitizenTable {
         name: "data_access_log",
         rows: "citizen_id = $1",
     },

@@ -301,7 +301,7 @@ pub fn router(state: UiState) -> Router {
         .fallback(
             |axum::extract::State(state): axum::extract::State<UiState>,
              uri: Uri,
-             headers: HeaderMap| async move { not_found(&state, &uri, &headers) },
+             headers: HeaderMap| async move { not_found(&state, &uri, &headers).await },
         )
         .with_state(state)
 }
@@ -366,7 +366,7 @@ async fn html_errors(
         v["title"].as_str().unwrap_or("Error"),
         v["detail"].as_str().unwrap_or_default(),
     );
-    let ctx = Ctx::from_request(&headers, &uri, &state);
+    let ctx = Ctx::from_request(&headers, &uri, &state).await;
     if status == 401 {
         let next = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
         let q: String = form_urlencoded::Serializer::new(String::new())
@@ -407,7 +407,7 @@ pub fn secure<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> 
 
 /// The answer for an address nothing serves: the HTML error page, or a problem for the
 /// API and for clients that do not ask for HTML.
-pub fn not_found(state: &UiState, uri: &Uri, headers: &HeaderMap) -> Response {
+pub async fn not_found(state: &UiState, uri: &Uri, headers: &HeaderMap) -> Response {
     let wants_html = headers
         .get(header::ACCEPT)
         .and_then(|a| a.to_str().ok())
@@ -419,7 +419,7 @@ pub fn not_found(state: &UiState, uri: &Uri, headers: &HeaderMap) -> Response {
     if uri.path().starts_with("/api/") || !wants_html {
         return axum::response::IntoResponse::into_response(jobunivers_web::ApiError(p));
     }
-    Ctx::from_request(headers, uri, state).error_page(&p)
+    Ctx::from_request(headers, uri, state).await.error_page(&p)
 }
 
 #[cfg(test)]

@@ -11,7 +11,8 @@ use serde::Deserialize;
 
 use super::session::{set_cookie, Ctx, Post, SESSION_COOKIE};
 use crate::UiState;
-use jobunivers_core::auth::Role;
+use axum::http::HeaderMap;
+use jobunivers_core::auth::{Identity, Role};
 use jobunivers_core::problem::Problem;
 
 pub(super) fn routes() -> Router<UiState> {
@@ -77,20 +78,42 @@ async fn login(
         )
         .at("/user")
     })?;
-    let token = state
-        .auth
-        .issue(&user.user, user.role, user.tenant.as_deref())?;
+    state.limits.login(&format!(
+        "{}:{}@{}",
+        user.role.as_str(),
+        user.user,
+        user.tenant.as_deref().unwrap_or("")
+    ))?;
+    let who = Identity {
+        subject: user.user.clone(),
+        role: user.role,
+        tenant: user.tenant.clone(),
+        scopes: None,
+    };
+    let token = state.sessions.start(&who).await?;
     let to = safe_next(form.get("next")).unwrap_or_else(|| landing(user.role).to_owned());
     let mut ctx = ctx.flash("success", "flash.signed_in");
     ctx.set_cookies.push(set_cookie(
         SESSION_COOKIE,
         &token,
-        Some(jobunivers_core::auth::DEV_TOKEN_SECONDS),
+        Some(state.sessions.lifetime().as_secs()),
     ));
     Ok(ctx.redirect(&to))
 }
 
-async fn logout(Post { ctx, .. }: Post) -> Response {
+/// Sign out: the session ends on the server (its cookie signs nobody in from now on,
+/// wherever it was copied to), and the browser forgets the cookie.
+async fn logout(
+    State(state): State<UiState>,
+    headers: HeaderMap,
+    Post { ctx, .. }: Post,
+) -> Response {
+    if let Some(token) = jobunivers_web::session::session_token(&headers) {
+        if let Err(e) = state.sessions.end(&token).await {
+            tracing::error!(error = %e, "a session could not be ended");
+            return ctx.error_page(&Problem::internal(e));
+        }
+    }
     let mut ctx = ctx.flash("info", "flash.signed_out");
     ctx.set_cookies
         .push(set_cookie(SESSION_COOKIE, "", Some(0)));

@@ -1,6 +1,6 @@
-//! What every page knows about its request: the signed-in user (the JWT in an HttpOnly,
-//! SameSite=Lax cookie, checked by the same [`AuthConfig`](jobunivers_core::auth::AuthConfig) as
-//! the API), the language (`?lang=` or the language cookie; Danish by default), the
+//! What every page knows about its request: the signed-in user (a server-side session,
+//! whose random token is in an HttpOnly, SameSite=Lax cookie; see
+//! the store's `sessions`), the language (`?lang=` or the language cookie; Danish by default), the
 //! flash message left by the previous request, and the CSRF token every state-changing
 //! form carries. The token is an HMAC of the session (or, before signing in, of a random
 //! pre-session cookie) under a key kept in the data directory, so it is bound to the
@@ -97,7 +97,7 @@ fn random_hex() -> String {
 
 impl Ctx {
     /// Read a request's cookies, query and session.
-    pub fn from_request(headers: &HeaderMap, uri: &Uri, state: &UiState) -> Self {
+    pub async fn from_request(headers: &HeaderMap, uri: &Uri, state: &UiState) -> Self {
         let ui = state.ui.clone();
         let jar = cookies(headers);
         let mut set_cookies = Vec::new();
@@ -121,9 +121,15 @@ impl Ctx {
                 .unwrap_or_default(),
         };
         let session = jar.get(SESSION_COOKIE).filter(|t| !t.is_empty());
-        let who = session.and_then(|t| state.auth.verify(t).ok());
+        let who = match session {
+            Some(token) => state.sessions.identify(token).await.unwrap_or_else(|e| {
+                tracing::error!(error = %e, "a session could not be read");
+                None
+            }),
+            None => None,
+        };
         if session.is_some() && who.is_none() {
-            // Expired or no longer valid: forget it.
+            // Signed out, idle, expired or unknown: forget it.
             set_cookies.push(set_cookie(SESSION_COOKIE, "", Some(0)));
         }
         let binding = match (&who, session) {
@@ -305,7 +311,7 @@ impl FromRequestParts<UiState> for Ctx {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &UiState) -> Result<Self, Response> {
-        Ok(Ctx::from_request(&parts.headers, &parts.uri, state))
+        Ok(Ctx::from_request(&parts.headers, &parts.uri, state).await)
     }
 }
 
@@ -318,7 +324,7 @@ impl FromRequestParts<UiState> for Signed {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &UiState) -> Result<Self, Response> {
-        let ctx = Ctx::from_request(&parts.headers, &parts.uri, state);
+        let ctx = Ctx::from_request(&parts.headers, &parts.uri, state).await;
         match ctx.who.clone() {
             Some(who) => Ok(Signed(ctx, who)),
             None => {
@@ -370,7 +376,7 @@ impl FromRequest<UiState> for Post {
 
     async fn from_request(req: Request, state: &UiState) -> Result<Self, Response> {
         let (parts, body) = req.into_parts();
-        let ctx = Ctx::from_request(&parts.headers, &parts.uri, state);
+        let ctx = Ctx::from_request(&parts.headers, &parts.uri, state).await;
         let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
             Ok(b) => b,
             Err(_) => {

@@ -25,7 +25,13 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Option<Identity>, P
         // authorises a change.
         if parts.method == axum::http::Method::GET {
             if let Some(token) = crate::session::session_token(&parts.headers) {
-                return state.auth.verify(&token).map(Some);
+                return match state.sessions.identify(&token).await? {
+                    Some(who) => Ok(Some(who)),
+                    None => Err(Problem::unauthorized(
+                        "session-ended",
+                        "the session has ended (signed out, idle or expired); sign in again",
+                    )),
+                };
             }
         }
         return Ok(None);

@@ -47,6 +47,8 @@ pub struct AppState {
     pub dialogue: jobunivers_universe::dialogue::Dialogue,
     /// Per-identity rate limits.
     pub limits: Arc<limits::RateLimits>,
+    /// The web pages' sign-ins (the session cookie's tokens).
+    pub sessions: jobunivers_store::sessions::Sessions,
 }
 
 /// A [`Problem`] as an HTTP response: its status, `application/problem+json`. Every

@@ -1,12 +1,14 @@
 //! The web UI's session cookie, read in this one place: the pages sign a citizen or
 //! staff member in with it, and the API accepts it for reads (the live inbox's
-//! EventSource cannot send an `Authorization` header).
+//! EventSource cannot send an `Authorization` header). The cookie holds a random token
+//! of a server-side session ([`jobunivers_store::sessions`]), never a credential that
+//! outlives signing out.
 
 use std::collections::HashMap;
 
 use axum::http::{header, HeaderMap};
 
-/// The cookie holding the signed-in user's token.
+/// The cookie holding the signed-in user's session token.
 pub const SESSION_COOKIE: &str = "ju_session";
 
 /// The cookies of a request.

@@ -73,6 +73,16 @@ async fn populate(app: &TestApp, installation: i64, id: &str, token: &str, secre
         let page = app.get("/api/v1/universe", token).await.expect(200);
         assert_eq!(page["blocks"][0]["status"], "ok", "{page:#}");
     }
+    // Signed in on the web pages.
+    jobunivers_host::sessions::Sessions::new(app.server.market.db().clone())
+        .start(&jobunivers_host::auth::Identity {
+            subject: id.into(),
+            role: jobunivers_host::auth::Role::Citizen,
+            tenant: Some("0101".into()),
+            scopes: None,
+        })
+        .await
+        .unwrap();
     let p = app.server.universe.provider();
     let s = scope(installation, id, now());
     p.storage_set(&s, "secret", secret.as_bytes().to_vec())
@@ -208,6 +218,7 @@ async fn rows_about(app: &TestApp, citizen: &str) -> BTreeMap<&'static str, i64>
         ("notifications", "SELECT COUNT(*) AS n FROM notifications WHERE citizen_id = $1"),
         ("consents", "SELECT COUNT(*) AS n FROM consents WHERE citizen_id = $1"),
         ("data_access_log", "SELECT COUNT(*) AS n FROM data_access_log WHERE citizen_id = $1"),
+        ("sessions", "SELECT COUNT(*) AS n FROM sessions WHERE role = 'citizen' AND subject = $1"),
         ("screenings", "SELECT COUNT(*) AS n FROM screenings WHERE citizen_id = $1"),
         ("track_decisions", "SELECT COUNT(*) AS n FROM track_decisions WHERE citizen_id = $1"),
         ("monitor_visits", "SELECT COUNT(*) AS n FROM monitor_visits WHERE citizen_id = $1"),

@@ -1,0 +1,184 @@
+//! The web pages' sessions, on both backends: the cookie holds a random token of a
+//! server-side session (no credential), signing out ends it at once for every copy of
+//! the cookie and in every process, and a session ends when idle or old.
+
+use std::time::Duration;
+
+use jobunivers_host::auth::{Identity, Role};
+use jobunivers_host::sessions::Sessions;
+use reqwest::header::COOKIE;
+
+use crate::api::{spawn_apps, SECRET};
+use crate::ui::{register_citizen, Browser};
+
+fn citizen() -> Identity {
+    Identity {
+        subject: "citizen-0101".into(),
+        role: Role::Citizen,
+        tenant: Some("0101".into()),
+        scopes: None,
+    }
+}
+
+/// `GET path` on `base` with only the given session cookie; the status and body.
+async fn read_with(base: &str, path: &str, token: &str) -> (u16, String) {
+    let res = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{base}{path}"))
+        .header(COOKIE, format!("ju_session={token}"))
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signing_out_ends_the_session_for_every_copy_of_the_cookie() {
+    for app in spawn_apps().await {
+        let backend = app.backend;
+        register_citizen(&app).await;
+        let mut b = Browser::new(&app);
+        let signed = b.sign_in("citizen-0101").await;
+        assert_eq!(signed.status, 303, "{backend}");
+        let token = b.cookies["ju_session"].clone();
+        // A second sign-in of the same citizen (another browser) is its own session.
+        let mut other = Browser::new(&app);
+        other.sign_in("citizen-0101").await;
+        assert_ne!(other.cookies["ju_session"], token);
+
+        // A copy of the cookie works while the session is live.
+        let (status, _) = read_with(&app.url, "/api/v1/me/notifications", &token).await;
+        assert_eq!(status, 200, "{backend}");
+        let page = b.get("/universe").await;
+        assert_eq!(page.status, 200, "{backend}");
+
+        let out = b.post("/logout", &[("jbu:csrf", &page.csrf())]).await;
+        assert_eq!(out.status, 303, "{backend}");
+        assert_eq!(out.location(), "/login");
+        assert!(!b.cookies.contains_key("ju_session"));
+
+        // The copy is dead: the pages send it to the login page and forget it, the API
+        // refuses it.
+        let (status, body) = read_with(&app.url, "/api/v1/me/notifications", &token).await;
+        assert_eq!(status, 401, "{backend}: {body}");
+        assert!(body.contains("session-ended"), "{body}");
+        let mut thief = Browser::new(&app);
+        thief.cookies.insert("ju_session".into(), token.clone());
+        let page = thief.get("/universe").await;
+        assert_eq!(page.status, 303, "{backend}");
+        assert!(page.location().starts_with("/login"), "{}", page.location());
+        assert!(!thief.cookies.contains_key("ju_session"));
+
+        // The other browser's session goes on.
+        assert_eq!(other.get("/universe").await.status, 200, "{backend}");
+        assert_eq!(app.count("sessions").await, 1, "{backend}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cookie_holds_a_random_token_and_the_database_only_its_digest() {
+    use sha2::Digest;
+    use sqlx::Row;
+    for app in spawn_apps().await {
+        let backend = app.backend;
+        register_citizen(&app).await;
+        let mut b = Browser::new(&app);
+        b.sign_in("citizen-0101").await;
+        let token = b.cookies["ju_session"].clone();
+        assert_eq!(token.len(), 64, "{backend}: {token}");
+        assert!(token.bytes().all(|c| c.is_ascii_hexdigit()), "{token}");
+        // Not a credential for the API.
+        let res = reqwest::Client::new()
+            .get(format!("{}/api/v1/me/notifications", app.url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401, "{backend}");
+        let pool = app.server.market.db().pool();
+        let stored: Vec<String> = sqlx::query("SELECT token_sha256 FROM sessions")
+            .fetch_all(pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get("token_sha256").unwrap())
+            .collect();
+        assert_eq!(
+            stored,
+            vec![hex::encode(sha2::Sha256::digest(token.as_bytes()))],
+            "{backend}"
+        );
+        // A made-up token of the right shape, and junk, sign nobody in.
+        for forged in ["0".repeat(64), "x".into(), String::new()] {
+            let (status, _) = read_with(&app.url, "/api/v1/me/notifications", &forged).await;
+            assert!(matches!(status, 401), "{backend}: {forged}: {status}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_ends_when_idle_and_when_old() {
+    for app in spawn_apps().await {
+        let backend = app.backend;
+        let db = app.server.market.db().clone();
+        let idle = Sessions::new(db.clone())
+            .with_limits(Duration::from_millis(50), Duration::from_secs(3600));
+        let old = Sessions::new(db.clone())
+            .with_limits(Duration::from_secs(3600), Duration::from_millis(50));
+        let lasting = Sessions::new(db.clone());
+        let a = idle.start(&citizen()).await.unwrap();
+        let b = old.start(&citizen()).await.unwrap();
+        let c = lasting.start(&citizen()).await.unwrap();
+        assert_eq!(idle.identify(&a).await.unwrap(), Some(citizen()));
+        assert_eq!(old.identify(&b).await.unwrap(), Some(citizen()));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(idle.identify(&a).await.unwrap(), None, "{backend}: idle");
+        assert_eq!(old.identify(&b).await.unwrap(), None, "{backend}: old");
+        assert_eq!(lasting.identify(&c).await.unwrap(), Some(citizen()));
+        // Ended sessions are swept at the next sign-in (with the sweeper's limits).
+        idle.start(&citizen()).await.unwrap();
+        assert_eq!(app.count("sessions").await, 2, "{backend}");
+        assert!(lasting.end(&c).await.unwrap());
+        assert!(!lasting.end(&c).await.unwrap(), "{backend}: ended twice");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signing_out_in_one_process_ends_the_session_in_another() {
+    let mut tried = 0;
+    for app in spawn_apps().await {
+        // Several processes share a database only on PostgreSQL.
+        let Some(url) = app.database_url.clone() else {
+            continue;
+        };
+        tried += 1;
+        register_citizen(&app).await;
+        let data = tempfile::tempdir().unwrap();
+        let mut config = jobunivers_host::server::ServerConfig::new(data.path().to_owned());
+        config.addr = "127.0.0.1:0".parse().unwrap();
+        config.database_url = Some(url);
+        config.static_dir = None;
+        config.jwt = jobunivers_host::server::JwtKeys::Secret(jobunivers_host::server::Secret(
+            SECRET.into(),
+        ));
+        let other = jobunivers_host::server::start(config).await.unwrap();
+        let other_url = format!("http://{}", other.addr);
+
+        let mut b = Browser::new(&app);
+        b.sign_in("citizen-0101").await;
+        let token = b.cookies["ju_session"].clone();
+        let (status, _) = read_with(&other_url, "/api/v1/me/notifications", &token).await;
+        assert_eq!(status, 200, "the other process knows the session");
+        let page = b.get("/universe").await;
+        b.post("/logout", &[("jbu:csrf", &page.csrf())]).await;
+        let (status, _) = read_with(&other_url, "/api/v1/me/notifications", &token).await;
+        assert_eq!(status, 401, "the other process knows it ended");
+        let (status, _) = read_with(&other_url, "/universe", &token).await;
+        assert_eq!(status, 303);
+    }
+    if std::env::var_os("JOBUNIVERS_TEST_POSTGRES").is_some() {
+        assert_eq!(tried, 1);
+    }
+}
