@@ -27,7 +27,9 @@
 //! of it for `SOAK_SECONDS` (default 600). Every `SOAK_SAMPLE_SECONDS` (default 30) a row:
 //! requests, errors, p50/p99, resident memory, open descriptors and threads of this
 //! process. Any answer other than the expected statuses, or a transport error, is an
-//! error; the run fails if there is one.
+//! error; the run fails if there is one. A block that fails alone on a page that
+//! answered (a block over its time budget on a busy machine, say) is what the page is
+//! built for, not an error: those are counted and shown beside the errors.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -179,7 +181,12 @@ async fn setup(server: &server::RunningServer, citizens: usize) -> World {
         .issue("vendor-acme", Role::Vendor, Some("acme"))
         .expect("token");
     let base = format!("http://{}", server.addr);
-    let client = reqwest::Client::new();
+    // Idle connections are dropped before the server's header timeout (10 s) closes
+    // them, so a request never goes out on a connection the server is closing.
+    let client = reqwest::Client::builder()
+        .pool_idle_timeout(Duration::from_secs(5))
+        .build()
+        .expect("client");
     let resolved: serde_json::Value = client
         .get(format!(
             "{base}/api/v1/municipalities/{MUNICIPALITY}/resolved"
@@ -229,6 +236,7 @@ async fn setup(server: &server::RunningServer, citizens: usize) -> World {
             )
             .await
             .expect("thread")
+            .trim_start_matches("thread-")
             .parse()
             .expect("a thread id");
         // The job log reads the profile only with consent.
@@ -280,8 +288,9 @@ async fn expect(
     }
 }
 
-/// One request of the mix; `Err` says what went wrong.
-async fn one(world: &World, pick: u64) -> Result<(), String> {
+/// One request of the mix: how many blocks on a page failed alone (the page itself
+/// answered), or what went wrong.
+async fn one(world: &World, pick: u64) -> Result<Vec<String>, String> {
     let w = world;
     let (citizen, thread) = &w.citizens[(pick / 100) as usize % w.citizens.len()];
     match pick % 100 {
@@ -296,16 +305,21 @@ async fn one(world: &World, pick: u64) -> Result<(), String> {
             let page: serde_json::Value =
                 serde_json::from_slice(&body).map_err(|e| format!("page: {e}"))?;
             let blocks = page["blocks"].as_array().map(Vec::len).unwrap_or(0);
-            let failed = page["blocks"]
+            let failed: Vec<String> = page["blocks"]
                 .as_array()
                 .into_iter()
                 .flatten()
                 .filter(|b| b["status"] != "ok")
-                .count();
-            if blocks == 0 || failed > 0 {
-                return Err(format!("page: {failed} of {blocks} blocks failed"));
+                .map(|b| format!("{} {} ({})", b["block"], b["status"], b["failure"]))
+                .collect();
+            if blocks == 0 || failed.len() == blocks {
+                return Err(format!(
+                    "page: {} of {blocks} blocks failed: {}",
+                    failed.len(),
+                    failed.join(", ")
+                ));
             }
-            Ok(())
+            Ok(failed)
         }
         60..=73 => {
             let res = w
@@ -328,7 +342,7 @@ async fn one(world: &World, pick: u64) -> Result<(), String> {
                 }))
                 .send()
                 .await;
-            expect(res, &[200], "action").await.map(drop)
+            expect(res, &[200], "action").await.map(|_| Vec::new())
         }
         74..=87 => {
             let token = if pick.is_multiple_of(2) {
@@ -343,7 +357,9 @@ async fn one(world: &World, pick: u64) -> Result<(), String> {
                 .json(&json!({ "text": "Tak for svaret. Jeg kommer gerne til en samtale." }))
                 .send()
                 .await;
-            expect(res, &[200, 201], "message").await.map(drop)
+            expect(res, &[200, 201], "message")
+                .await
+                .map(|_| Vec::new())
         }
         88..=93 => {
             // One install cycle at a time: two would race for the same block.
@@ -370,7 +386,7 @@ async fn one(world: &World, pick: u64) -> Result<(), String> {
                 .bearer_auth(&w.admin)
                 .send()
                 .await;
-            expect(res, &[204], "uninstall").await.map(drop)
+            expect(res, &[204], "uninstall").await.map(|_| Vec::new())
         }
         _ => {
             let res = w
@@ -381,7 +397,9 @@ async fn one(world: &World, pick: u64) -> Result<(), String> {
                 .body(w.package.clone())
                 .send()
                 .await;
-            expect(res, &[201, 409], "publish").await.map(drop)
+            expect(res, &[201, 409], "publish")
+                .await
+                .map(|_| Vec::new())
         }
     }
 }
@@ -404,20 +422,32 @@ fn picker(seed: u64) -> impl FnMut() -> u64 {
 struct Window {
     latencies_us: Vec<u64>,
     errors: u64,
+    blocks_failed: u64,
 }
 
 #[derive(Default)]
 struct Tally {
     window: Mutex<Window>,
     errors: AtomicU64,
+    blocks_failed: AtomicU64,
     shed: AtomicU64,
     first_errors: Mutex<Vec<String>>,
+    first_block_failures: Mutex<Vec<String>>,
 }
 
 impl Tally {
-    fn record(&self, started: Instant, result: Result<(), String>) {
+    fn record(&self, started: Instant, result: Result<Vec<String>, String>) {
         let mut w = self.window.lock().expect("tally");
         w.latencies_us.push(started.elapsed().as_micros() as u64);
+        if let Ok(failed) = &result {
+            w.blocks_failed += failed.len() as u64;
+            self.blocks_failed
+                .fetch_add(failed.len() as u64, Ordering::Relaxed);
+            let mut first = self.first_block_failures.lock().expect("failures");
+            for f in failed.iter().take(10 - first.len().min(10)) {
+                first.push(f.clone());
+            }
+        }
         if let Err(e) = result {
             w.errors += 1;
             self.errors.fetch_add(1, Ordering::Relaxed);
@@ -539,9 +569,9 @@ fn main() {
         load * 100.0
     );
     println!(
-        "\n| minute | requests/s | errors | p50 | p99 | memory (MiB) | descriptors | threads |"
+        "\n| minute | requests/s | errors | blocks failed alone | p50 | p99 | memory (MiB) | descriptors | threads |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let tally = Arc::new(Tally::default());
     let rows = runtime.block_on(async {
         let start = Instant::now();
@@ -579,6 +609,7 @@ fn main() {
                 start.elapsed().as_secs_f64() / 60.0,
                 w.latencies_us.len() as f64 / last.elapsed().as_secs_f64(),
                 w.errors,
+                w.blocks_failed,
                 percentile(&w.latencies_us, 0.5),
                 percentile(&w.latencies_us, 0.99),
                 rss,
@@ -587,8 +618,8 @@ fn main() {
             );
             last = Instant::now();
             println!(
-                "| {:.1} | {:.0} | {} | {:.1} ms | {:.1} ms | {:.0} | {} | {} |",
-                row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7
+                "| {:.1} | {:.0} | {} | {} | {:.1} ms | {:.1} ms | {:.0} | {} | {} |",
+                row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8
             );
             rows.push(row);
         }
@@ -598,13 +629,14 @@ fn main() {
     });
     let errors = tally.errors.load(Ordering::Relaxed);
     let shed = tally.shed.load(Ordering::Relaxed);
-    let rss: Vec<f64> = rows.iter().map(|r| r.5).collect();
-    let fds: Vec<usize> = rows.iter().map(|r| r.6).collect();
+    let blocks_failed = tally.blocks_failed.load(Ordering::Relaxed);
+    let rss: Vec<f64> = rows.iter().map(|r| r.6).collect();
+    let fds: Vec<usize> = rows.iter().map(|r| r.7).collect();
     let second_half = &rss[rss.len() / 2..];
     let growth =
         second_half.last().copied().unwrap_or(0.0) - second_half.first().copied().unwrap_or(0.0);
     println!(
-        "\n{backend}: {errors} errors, {shed} requests not sent (256 in flight); memory {:.0} → {:.0} MiB (max {:.0}; second half {growth:+.0} MiB); descriptors {} → {} (max {})",
+        "\n{backend}: {errors} errors, {blocks_failed} blocks failed alone on a page that answered, {shed} requests not sent (256 in flight); memory {:.0} → {:.0} MiB (max {:.0}; second half {growth:+.0} MiB); descriptors {} → {} (max {})",
         rss.first().copied().unwrap_or(0.0),
         rss.last().copied().unwrap_or(0.0),
         rss.iter().copied().fold(0.0, f64::max),
@@ -614,6 +646,9 @@ fn main() {
     );
     for e in tally.first_errors.lock().expect("errors").iter() {
         println!("error: {e}");
+    }
+    for f in tally.first_block_failures.lock().expect("failures").iter() {
+        println!("block failed alone: {f}");
     }
     server.stop();
     drop(server);

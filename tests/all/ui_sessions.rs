@@ -139,7 +139,11 @@ async fn a_session_ends_when_idle_and_when_old() {
         assert_eq!(lasting.identify(&c).await.unwrap(), Some(citizen()));
         assert!(lasting.end(&c).await.unwrap());
         assert!(!lasting.end(&c).await.unwrap(), "{backend}: ended twice");
-        assert_eq!(app.count("sessions").await, 2, "{backend}: a and b are kept");
+        assert_eq!(
+            app.count("sessions").await,
+            2,
+            "{backend}: a and b are kept"
+        );
         // Ended sessions are swept at the next sign-in: only the new one is left.
         idle.start(&citizen()).await.unwrap();
         assert_eq!(app.count("sessions").await, 1, "{backend}");
