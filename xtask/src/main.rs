@@ -14,6 +14,15 @@
 //! - `loadtest`: load the demo citizen's universe page (8 blocks) over HTTP with wrk, on
 //!   SQLite and on PostgreSQL, sandboxed and with the blocks linked natively (release
 //!   build; `host/benches/universe.rs`).
+//! - `contract [sqlite|postgres]`: the API against its OpenAPI document, on both backends
+//!   by default: the demo server on a free loopback port with a fresh database, and
+//!   schemathesis (pinned in tests/contract/requirements.txt, installed from PyPI into
+//!   target/schemathesis-venv; needs python3 with venv, and psql for PostgreSQL) signed
+//!   in as each role, a bounded number of cases per operation with a fixed seed. Any
+//!   5xx, undocumented status, content type or header, or body that does not match its
+//!   schema fails it (`contract.rs`).
+
+mod contract;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -131,11 +140,15 @@ fn blocks() -> Result<(), String> {
     Ok(())
 }
 
-fn wasm(name: &str) -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
+/// Cargo's target directory.
+fn target() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"));
-    target
+        .unwrap_or_else(|| root().join("target"))
+}
+
+fn wasm(name: &str) -> PathBuf {
+    target()
         .join("wasm32-wasip2/release")
         .join(format!("{name}.wasm"))
 }
@@ -193,9 +206,7 @@ fn ui() -> Result<(), String> {
 fn browser() -> Result<(), String> {
     let dir = root().join("tests/browser");
     run(npm(&dir, &["ci"]))?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"));
+    let target = target();
     let mut c = Command::new("node");
     c.current_dir(root())
         .arg(dir.join("journey.mjs"))
@@ -318,7 +329,11 @@ fn main() -> ExitCode {
         "test" => test(),
         "bench" => bench(),
         "loadtest" => loadtest(),
-        _ => Err("usage: cargo xtask <blocks|ui|demo|test|browser|bench|loadtest>".into()),
+        "contract" => contract::contract(&std::env::args().skip(2).collect::<Vec<_>>()),
+        _ => Err(
+            "usage: cargo xtask <blocks|ui|demo|test|browser|bench|loadtest|contract [sqlite|postgres]>"
+                .into(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,13 +3,13 @@
 //! exemptions, prior notices, and recording a missed meeting. Reads of one citizen's
 //! data are written to the citizen's access log.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{Body, Caller, OptionalBody};
+use super::extract::{Body, Caller, OptionalBody, Path, Query};
 use super::AppState;
 use crate::Result;
 use jobunivers_casework::monitor::casework::{
