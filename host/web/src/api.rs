@@ -233,7 +233,7 @@ struct Reason {
 }
 
 /// Approve a vendor (operator).
-#[utoipa::path(post, path = "/vendors/{namespace}/approve", tag = "vendors", params(("namespace" = String, Path)), request_body = Reason, security(("bearer" = [])), responses((status = 200, body = Vendor), (status = 409, body = Problem)))]
+#[utoipa::path(post, path = "/vendors/{namespace}/approve", tag = "vendors", params(("namespace" = String, Path)), request_body = Option<Reason>, security(("bearer" = [])), responses((status = 200, body = Vendor), (status = 409, body = Problem)))]
 async fn approve_vendor(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -389,7 +389,7 @@ async fn versions(
 /// Act on a version: approve, reject, suspend, lift (operator); yank, unyank (vendor).
 #[utoipa::path(post, path = "/blocks/{block}/versions/{version}/{action}", tag = "review",
     params(("block" = String, Path), ("version" = String, Path), ("action" = String, Path, description = "approve, reject, suspend, lift, yank or unyank")),
-    request_body = Reason, security(("bearer" = [])),
+    request_body = Option<Reason>, security(("bearer" = [])),
     responses((status = 200, body = VersionInfo), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn decide_version(
     State(state): State<AppState>,

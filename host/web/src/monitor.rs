@@ -74,6 +74,7 @@ async fn change_rule(
 struct LocaleQuery {
     /// `da` (default) or `en`.
     #[serde(default)]
+    #[param(pattern = "^(da|en)$")]
     locale: Option<String>,
 }
 
