@@ -197,3 +197,69 @@ async fn a_body_that_is_not_an_object_is_refused() {
         .expect(200);
     }
 }
+
+/// A citizen the platform holds nothing about (never registered, or erased) gets only
+/// answers the document lists from every read of their own data.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_citizen_without_a_record_gets_documented_answers() {
+    for app in spawn_apps().await {
+        let doc = document(&app).await;
+        let nobody = app.citizen_token("nobody", "0101").await;
+        let mut checked = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            let own = path.starts_with("/api/v1/me") || path.starts_with("/api/v1/universe");
+            if !own || path.contains('{') || path.ends_with("/stream") {
+                continue;
+            }
+            let Some(get) = item.get("get") else { continue };
+            let answer = app.get(path, &nobody).await;
+            let status = answer.status.to_string();
+            assert!(
+                get["responses"].get(&status).is_some(),
+                "{} GET {path}: {status} is not documented: {:#}",
+                app.backend,
+                answer.body
+            );
+            checked += 1;
+        }
+        assert!(checked >= 8, "{checked} operations");
+    }
+}
+
+/// An operation that reads an optional body says so, and takes a request without one.
+#[tokio::test(flavor = "multi_thread")]
+async fn optional_bodies_are_documented_as_optional() {
+    for app in spawn_apps().await {
+        let doc = document(&app).await;
+        for (path, method) in [
+            ("/api/v1/vendors/{namespace}/approve", "post"),
+            ("/api/v1/blocks/{block}/versions/{version}/{action}", "post"),
+            ("/api/v1/caseworker/citizens/{id}/missed-meetings", "post"),
+        ] {
+            let body = &doc["paths"][path][method]["requestBody"];
+            assert!(body.is_object(), "{path}: {body}");
+            assert_ne!(body["required"], true, "{path}: {body:#}");
+        }
+        app.send(
+            Method::POST,
+            "/api/v1/vendors",
+            None,
+            Some(json!({ "namespace": "acme", "name": "Acme ApS", "contact_email": "kontakt@acme.dk" })),
+            None,
+        )
+        .await
+        .expect(201);
+        let operator = app.login("operator", None).await;
+        let approved = app
+            .send(
+                Method::POST,
+                "/api/v1/vendors/acme/approve",
+                Some(&operator),
+                None,
+                None,
+            )
+            .await
+            .expect(200);
+        assert_eq!(approved["status"], "approved", "{}", app.backend);
+    }
+}
