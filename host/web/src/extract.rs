@@ -96,46 +96,54 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|e| {
-                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    return Problem::too_large(e.body_text());
-                }
-                Problem::new(
-                    e.status().as_u16(),
-                    "body-unreadable",
-                    "Bad request",
-                    e.body_text(),
-                )
-            })?;
-        // serde reads a struct from a JSON array too (its fields in order); every body
-        // of this API is an object, so anything else is refused before it is read.
-        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-            return Err(Problem::bad_request(
-                "invalid-body",
-                "the request body must be a JSON object ({...})",
-            )
-            .into());
-        }
-        let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(de).map(Body).map_err(|e| {
-            let path = e.path().to_string();
-            let pointer = if path == "." {
-                String::new()
-            } else {
-                format!("/{}", path.replace('.', "/").replace(['[', ']'], ""))
-            };
-            let p = Problem::bad_request(
-                "invalid-body",
-                format!("the request body is not valid: {}", e.inner()),
-            );
-            ApiError(if pointer.is_empty() { p } else { p.at(pointer) })
-        })
+        parse(&read(req, state).await?).map(Body)
     }
 }
 
-/// A JSON body that may be left out (then `T::default()`).
+async fn read<S: Send + Sync>(req: Request, state: &S) -> Result<axum::body::Bytes, ApiError> {
+    axum::body::Bytes::from_request(req, state)
+        .await
+        .map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                return Problem::too_large(e.body_text()).into();
+            }
+            Problem::new(
+                e.status().as_u16(),
+                "body-unreadable",
+                "Bad request",
+                e.body_text(),
+            )
+            .into()
+        })
+}
+
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // serde reads a struct from a JSON array too (its fields in order); every body of
+    // this API is an object, so anything else is refused before it is read.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(Problem::bad_request(
+            "invalid-body",
+            "the request body must be a JSON object ({...})",
+        )
+        .into());
+    }
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let pointer = if path == "." {
+            String::new()
+        } else {
+            format!("/{}", path.replace('.', "/").replace(['[', ']'], ""))
+        };
+        let p = Problem::bad_request(
+            "invalid-body",
+            format!("the request body is not valid: {}", e.inner()),
+        );
+        ApiError(if pointer.is_empty() { p } else { p.at(pointer) })
+    })
+}
+
+/// A JSON body that may be left out, or be `null` (then `T::default()`).
 #[derive(Debug, Clone)]
 pub struct OptionalBody<T>(pub T);
 
@@ -158,9 +166,12 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalB
         if empty {
             return Ok(OptionalBody(T::default()));
         }
-        Body::<T>::from_request(req, state)
-            .await
-            .map(|b| OptionalBody(b.0))
+        // As the document says (`null` or an object): `null` is a body left out.
+        let bytes = read(req, state).await?;
+        if bytes.trim_ascii().is_empty() || bytes.trim_ascii() == b"null" {
+            return Ok(OptionalBody(T::default()));
+        }
+        parse(&bytes).map(OptionalBody)
     }
 }
 

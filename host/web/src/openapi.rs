@@ -120,8 +120,18 @@ fn complete_operation(path: &str, method: &str, op: &mut Value) {
         responses.entry(status.to_string()).or_insert(json!({}));
     }
     for (status, response) in responses.iter_mut() {
-        if let Ok(status @ 400..=599) = status.parse::<u16>() {
-            *response = problem_response(status, response);
+        match status.parse::<u16>() {
+            Ok(status @ 400..=599) => *response = problem_response(status, response),
+            // Every response has a description (OpenAPI requires one); a success the
+            // handler did not describe is described by its status.
+            Ok(status) if response["description"].as_str().is_none_or(str::is_empty) => {
+                let reason = axum::http::StatusCode::from_u16(status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .unwrap_or("Success");
+                object(response).insert("description".into(), reason.into());
+            }
+            _ => {}
         }
     }
 }

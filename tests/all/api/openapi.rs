@@ -107,6 +107,12 @@ async fn every_operation_documents_its_problems() {
                 assert!(responses.contains_key(status), "{at} lacks {status}");
             }
             for (status, response) in responses {
+                assert!(
+                    response["description"]
+                        .as_str()
+                        .is_some_and(|d| !d.is_empty()),
+                    "{at} {status}: no description"
+                );
                 if status.as_str() < "400" {
                     continue;
                 }
@@ -240,6 +246,7 @@ async fn optional_bodies_are_documented_as_optional() {
             assert!(body.is_object(), "{path}: {body}");
             assert_ne!(body["required"], true, "{path}: {body:#}");
         }
+        // Left out, or `null`, as the document allows.
         app.send(
             Method::POST,
             "/api/v1/vendors",
@@ -261,5 +268,11 @@ async fn optional_bodies_are_documented_as_optional() {
             .await
             .expect(200);
         assert_eq!(approved["status"], "approved", "{}", app.backend);
+        app.post("/api/v1/vendors/acme/reject", &operator, Value::Null)
+            .await
+            .expect_problem(400, "invalid-body");
+        app.post("/api/v1/vendors/acme/approve", &operator, Value::Null)
+            .await
+            .expect_problem(409, "not-pending");
     }
 }
