@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 
 use crate::{blocks, cargo, root, run, target, ui, wasm};
 
-/// Cases per operation and phase (schemathesis' `--max-examples`).
+/// Generated cases per operation (schemathesis' `--max-examples`); the coverage phase
+/// adds the boundary and malformed cases it derives from the document.
 const MAX_EXAMPLES: &str = "15";
 /// The generator's seed: the same cases on every run.
 const SEED: &str = "20250101";
@@ -30,8 +31,8 @@ const EXCLUDED_CHECKS: &str = "positive_data_acceptance";
 
 /// Who schemathesis is, and which operations (a regex over their paths) it tests as
 /// them: each operation is tested by the role it is for, so requests reach its logic
-/// rather than stopping at a 403. The checks `ignored_auth` and `missing_required_header`
-/// send each request without the credential too.
+/// rather than stopping at a 403. The check `ignored_auth` also sends requests without
+/// the credential, and with a broken one.
 struct Caller {
     name: &'static str,
     /// The development login's user; `None` for no credential.
