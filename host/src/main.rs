@@ -70,6 +70,9 @@ enum Command {
         /// Seconds a client may take to send a request's body.
         #[arg(long, env = "JOBUNIVERS_BODY_TIMEOUT", default_value_t = 30)]
         body_timeout: u64,
+        /// Changes (POST, PUT, PATCH, DELETE) each signed-in caller may make per minute.
+        #[arg(long, env = "JOBUNIVERS_WRITES_PER_MINUTE", default_value_t = jobunivers_host::server::RateConfig::default().writes_per_minute)]
+        writes_per_minute: u32,
         /// HS256 secret for tokens (at least 32 bytes).
         #[arg(long, env = "JOBUNIVERS_JWT_SECRET", hide_env_values = true)]
         jwt_secret: Option<String>,
@@ -260,6 +263,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             public_url,
             header_timeout,
             body_timeout,
+            writes_per_minute,
             jwt_secret,
             jwt_public_key,
             jwt_algorithm,
@@ -282,6 +286,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 header_timeout: std::time::Duration::from_secs(header_timeout.max(1)),
                 body_timeout: std::time::Duration::from_secs(body_timeout.max(1)),
             };
+            config.rates.writes_per_minute = writes_per_minute.max(1);
             config.jwt_issuer = jwt_issuer;
             config.jwt_audience = jwt_audience;
             config.jwt = match (jwt_secret, jwt_public_key) {

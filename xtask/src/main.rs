@@ -17,6 +17,15 @@
 //! - `soak [postgres]`: mixed traffic (pages, actions, messages, installs, publishes) at
 //!   80% of measured capacity for 10 minutes, recording errors, latency, memory and
 //!   descriptors over time (release build; `host/benches/soak.rs`).
+//! - `contract [sqlite|postgres]`: the API against its OpenAPI document, on both backends
+//!   by default: the demo server on a free loopback port with a fresh database, and
+//!   schemathesis (pinned in tests/contract/requirements.txt, installed from PyPI into
+//!   target/schemathesis-venv; needs python3 with venv, and psql for PostgreSQL) signed
+//!   in as each role, a bounded number of cases per operation with a fixed seed. Any
+//!   5xx, undocumented status, content type or header, or body that does not match its
+//!   schema fails it (`contract.rs`).
+
+mod contract;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -134,11 +143,15 @@ fn blocks() -> Result<(), String> {
     Ok(())
 }
 
-fn wasm(name: &str) -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
+/// Cargo's target directory.
+fn target() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"));
-    target
+        .unwrap_or_else(|| root().join("target"))
+}
+
+fn wasm(name: &str) -> PathBuf {
+    target()
         .join("wasm32-wasip2/release")
         .join(format!("{name}.wasm"))
 }
@@ -196,9 +209,7 @@ fn ui() -> Result<(), String> {
 fn browser() -> Result<(), String> {
     let dir = root().join("tests/browser");
     run(npm(&dir, &["ci"]))?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"));
+    let target = target();
     let mut c = Command::new("node");
     c.current_dir(root())
         .arg(dir.join("journey.mjs"))
@@ -331,7 +342,11 @@ fn main() -> ExitCode {
         "bench" => bench(),
         "loadtest" => loadtest(),
         "soak" => soak(&std::env::args().skip(2).collect::<Vec<_>>()),
-        _ => Err("usage: cargo xtask <blocks|ui|demo|test|browser|bench|loadtest|soak>".into()),
+        "contract" => contract::contract(&std::env::args().skip(2).collect::<Vec<_>>()),
+        _ => Err(
+            "usage: cargo xtask <blocks|ui|demo|test|browser|bench|loadtest|soak|contract [sqlite|postgres]>"
+                .into(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,16 +2,15 @@
 //! the code that serves it.
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{Body, Caller, MaybeCaller, OptionalBody};
+use super::extract::{Body, Caller, MaybeCaller, OptionalBody, Path, Query};
 use super::AppState;
 use crate::Result;
 use jobunivers_core::auth::DevUser;
@@ -31,32 +30,16 @@ use jobunivers_store::db::Municipality;
         description = "The marketplace and host of Jobunivers: vendors publish signed building blocks, the operator reviews them, municipalities install, configure and grant them. Errors are RFC 9457 problem details (application/problem+json).",
         version = "1.0.0"
     ),
-    modifiers(&Bearer),
     components(schemas(Problem))
 )]
 struct ApiDoc;
 
-struct Bearer;
-
-impl Modify for Bearer {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT or vendor API token (jbt_...)")
-                    .build(),
-            ),
-        );
-    }
-}
-
 pub(super) fn routes(state: &AppState) -> OpenApiRouter<AppState> {
     let limit = state.market.config().max_package_bytes;
     let v1 = OpenApiRouter::new()
-        .routes(routes!(dev_users, dev_login))
+        // One route per path: `routes!` with two paths would serve both methods on each.
+        .routes(routes!(dev_users))
+        .routes(routes!(dev_login))
         .routes(routes!(municipalities))
         .routes(routes!(register_vendor, list_vendors))
         .routes(routes!(get_vendor))
@@ -144,7 +127,7 @@ async fn dev_users(State(state): State<AppState>) -> Result<Json<Vec<DevUser>>> 
 }
 
 /// Sign in with the development login (only when it is on).
-#[utoipa::path(post, path = "/dev/login", tag = "identity", request_body = DevLogin, responses((status = 200, body = TokenResponse), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/dev/login", tag = "identity", request_body = DevLogin, responses((status = 200, body = TokenResponse), (status = 404, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
 async fn dev_login(
     State(state): State<AppState>,
     Body(req): Body<DevLogin>,
@@ -203,7 +186,7 @@ async fn municipalities(State(state): State<AppState>) -> Result<Json<Vec<Munici
 }
 
 /// Register a vendor; the operator approves it.
-#[utoipa::path(post, path = "/vendors", tag = "vendors", request_body = VendorRegistration, responses((status = 201, body = Vendor), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(post, path = "/vendors", tag = "vendors", request_body = VendorRegistration, security((), ("bearer" = [])), responses((status = 201, body = Vendor), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn register_vendor(
     State(state): State<AppState>,
     MaybeCaller(who): MaybeCaller,
@@ -250,7 +233,7 @@ struct Reason {
 }
 
 /// Approve a vendor (operator).
-#[utoipa::path(post, path = "/vendors/{namespace}/approve", tag = "vendors", params(("namespace" = String, Path)), request_body = Reason, security(("bearer" = [])), responses((status = 200, body = Vendor), (status = 409, body = Problem)))]
+#[utoipa::path(post, path = "/vendors/{namespace}/approve", tag = "vendors", params(("namespace" = String, Path)), request_body = Option<Reason>, security(("bearer" = [])), responses((status = 200, body = Vendor), (status = 409, body = Problem)))]
 async fn approve_vendor(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -394,7 +377,7 @@ async fn review_queue(
 }
 
 /// A block's versions: all for its vendor and the operator, approved ones for others.
-#[utoipa::path(get, path = "/blocks/{block}/versions", tag = "review", params(("block" = String, Path)), responses((status = 200, body = Vec<VersionInfo>), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/blocks/{block}/versions", tag = "review", params(("block" = String, Path)), security((), ("bearer" = [])), responses((status = 200, body = Vec<VersionInfo>), (status = 404, body = Problem)))]
 async fn versions(
     State(state): State<AppState>,
     MaybeCaller(who): MaybeCaller,
@@ -406,7 +389,7 @@ async fn versions(
 /// Act on a version: approve, reject, suspend, lift (operator); yank, unyank (vendor).
 #[utoipa::path(post, path = "/blocks/{block}/versions/{version}/{action}", tag = "review",
     params(("block" = String, Path), ("version" = String, Path), ("action" = String, Path, description = "approve, reject, suspend, lift, yank or unyank")),
-    request_body = Reason, security(("bearer" = [])),
+    request_body = Option<Reason>, security(("bearer" = [])),
     responses((status = 200, body = VersionInfo), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn decide_version(
     State(state): State<AppState>,
@@ -478,9 +461,8 @@ async fn deprecate(
 #[utoipa::path(get, path = "/catalog", tag = "catalog", params(CatalogQuery), responses((status = 200, body = CatalogPage), (status = 400, body = Problem)))]
 async fn catalog(
     State(state): State<AppState>,
-    query: std::result::Result<Query<CatalogQuery>, axum::extract::rejection::QueryRejection>,
+    Query(q): Query<CatalogQuery>,
 ) -> Result<Json<CatalogPage>> {
-    let Query(q) = query.map_err(|e| Problem::bad_request("invalid-query", e.body_text()))?;
     Ok(Json(state.market.catalog(&q).await?))
 }
 

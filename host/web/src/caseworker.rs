@@ -3,13 +3,13 @@
 //! exemptions, prior notices, and recording a missed meeting. Reads of one citizen's
 //! data are written to the citizen's access log.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{Body, Caller, OptionalBody};
+use super::extract::{Body, Caller, OptionalBody, Path, Query};
 use super::AppState;
 use crate::Result;
 use jobunivers_casework::monitor::casework::{
@@ -128,7 +128,7 @@ async fn send_notice(
 
 /// Record that a citizen missed a booked meeting (an activity `missed-meeting` that the
 /// rules then evaluate).
-#[utoipa::path(post, path = "/caseworker/citizens/{id}/missed-meetings", tag = "caseworker", params(("id" = String, Path)), request_body = MissedMeeting, security(("bearer" = [])),
+#[utoipa::path(post, path = "/caseworker/citizens/{id}/missed-meetings", tag = "caseworker", params(("id" = String, Path)), request_body = Option<MissedMeeting>, security(("bearer" = [])),
     responses((status = 201, body = ActivityRecord), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn missed_meeting(
     State(state): State<AppState>,

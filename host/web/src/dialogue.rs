@@ -1,12 +1,12 @@
 //! The dialogue between citizens and their jobcentre over HTTP.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{Body, Caller};
+use super::extract::{Body, Caller, Path, Query};
 use super::AppState;
 use crate::Result;
 use jobunivers_core::problem::Problem;

@@ -1,9 +1,11 @@
 //! Who is calling, from the `Authorization: Bearer` header: a vendor API token
 //! (`jbt_...`, checked against the stored hashes) or a JWT (checked by [`AuthConfig`](jobunivers_core::auth::AuthConfig)).
-//! Also a JSON body extractor whose rejections are problem details.
+//! Also the extractors of the request's other parts (JSON body, path and query
+//! parameters), whose rejections are problem details rather than axum's plain text.
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
+use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 
 use super::{ApiError, AppState};
@@ -100,37 +102,54 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|e| {
-                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    return Problem::too_large(e.body_text());
-                }
-                Problem::new(
-                    e.status().as_u16(),
-                    "body-unreadable",
-                    "Bad request",
-                    e.body_text(),
-                )
-            })?;
-        let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(de).map(Body).map_err(|e| {
-            let path = e.path().to_string();
-            let pointer = if path == "." {
-                String::new()
-            } else {
-                format!("/{}", path.replace('.', "/").replace(['[', ']'], ""))
-            };
-            let p = Problem::bad_request(
-                "invalid-body",
-                format!("the request body is not valid: {}", e.inner()),
-            );
-            ApiError(if pointer.is_empty() { p } else { p.at(pointer) })
-        })
+        parse(&read(req, state).await?).map(Body)
     }
 }
 
-/// A JSON body that may be left out (then `T::default()`).
+async fn read<S: Send + Sync>(req: Request, state: &S) -> Result<axum::body::Bytes, ApiError> {
+    axum::body::Bytes::from_request(req, state)
+        .await
+        .map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                return Problem::too_large(e.body_text()).into();
+            }
+            Problem::new(
+                e.status().as_u16(),
+                "body-unreadable",
+                "Bad request",
+                e.body_text(),
+            )
+            .into()
+        })
+}
+
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // serde reads a struct from a JSON array too (its fields in order); every body of
+    // this API is an object, so anything else is refused before it is read.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(Problem::bad_request(
+            "invalid-body",
+            "the request body must be a JSON object ({...})",
+        )
+        .into());
+    }
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let pointer = if path == "." {
+            String::new()
+        } else {
+            format!("/{}", path.replace('.', "/").replace(['[', ']'], ""))
+        };
+        let p = Problem::bad_request(
+            "invalid-body",
+            format!("the request body is not valid: {}", e.inner()),
+        );
+        ApiError(if pointer.is_empty() { p } else { p.at(pointer) })
+    })
+}
+
+/// A JSON body that may be left out, or be `null` (then `T::default()`).
 #[derive(Debug, Clone)]
 pub struct OptionalBody<T>(pub T);
 
@@ -153,8 +172,56 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalB
         if empty {
             return Ok(OptionalBody(T::default()));
         }
-        Body::<T>::from_request(req, state)
+        // As the document says (`null` or an object): `null` is a body left out.
+        let bytes = read(req, state).await?;
+        if bytes.trim_ascii().is_empty() || bytes.trim_ascii() == b"null" {
+            return Ok(OptionalBody(T::default()));
+        }
+        parse(&bytes).map(OptionalBody)
+    }
+}
+
+/// Path parameters; one that does not fit its type (an id that is not a number) is a
+/// 400 `invalid-path` problem.
+#[derive(Debug, Clone)]
+pub struct Path<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(t)) => Ok(Path(t)),
+            // A route whose parameters do not match its handler is our fault.
+            Err(e) if e.status() == StatusCode::INTERNAL_SERVER_ERROR => {
+                Err(Problem::internal(e.body_text()).into())
+            }
+            Err(e) => Err(Problem::bad_request(
+                "invalid-path",
+                format!("a parameter of the address is not valid: {}", e.body_text()),
+            )
+            .into()),
+        }
+    }
+}
+
+/// Query parameters; one that does not fit its type is a 400 `invalid-query` problem.
+#[derive(Debug, Clone, Default)]
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
-            .map(|b| OptionalBody(b.0))
+            .map(|axum::extract::Query(t)| Query(t))
+            .map_err(|e| {
+                Problem::bad_request(
+                    "invalid-query",
+                    format!("a query parameter is not valid: {}", e.body_text()),
+                )
+                .into()
+            })
     }
 }

@@ -15,6 +15,7 @@ mod extract;
 pub mod limits;
 mod me;
 mod monitor;
+mod openapi;
 mod screening;
 pub mod session;
 mod universe;
@@ -95,7 +96,7 @@ pub fn router(state: AppState) -> Router {
         .split_for_parts();
     #[cfg(feature = "native-blocks")]
     let api = api.merge(bench::routes());
-    let openapi = Arc::new(openapi);
+    let openapi = Arc::new(openapi::document(openapi));
     let app = Router::new()
         .route("/healthz", get(healthz))
         .route(

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
@@ -13,7 +13,7 @@ use futures_util::{Stream, StreamExt};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::Caller;
+use super::extract::{Caller, Path};
 use super::AppState;
 use crate::Result;
 use jobunivers_core::problem::Problem;
@@ -94,7 +94,7 @@ async fn mark_read(
 /// open.
 #[utoipa::path(get, path = "/me/notifications/stream", tag = "me", security(("bearer" = [])),
     responses((status = 200, content_type = "text/event-stream", body = String, description = "`event: notification`, `id: <id>`, `data: <InboxNotification as JSON>`"),
-        (status = 403, body = Problem), (status = 404, body = Problem)))]
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 429, body = Problem, description = "Too many live streams open for this citizen (`too-many-streams`)")))]
 async fn notification_stream(
     State(state): State<AppState>,
     Caller(who): Caller,

@@ -2,14 +2,14 @@
 //! changes and disables them; its caseworkers read them), and the citizen's side: what
 //! is monitored and why, and the prior notices they must read.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{Body, Caller};
+use super::extract::{Body, Caller, Path, Query};
 use super::AppState;
 use crate::Result;
 use jobunivers_casework::monitor::casework::PriorNotice;
@@ -74,6 +74,7 @@ async fn change_rule(
 struct LocaleQuery {
     /// `da` (default) or `en`.
     #[serde(default)]
+    #[param(pattern = "^(da|en)$")]
     locale: Option<String>,
 }
 

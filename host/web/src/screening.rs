@@ -2,13 +2,13 @@
 //! caseworker's visitation of a citizen of their municipality, and the municipality's
 //! interval for inviting citizens to screen again.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{Body, Caller};
+use super::extract::{Body, Caller, Path};
 use super::AppState;
 use crate::Result;
 use jobunivers_casework::screening::{

@@ -1,12 +1,12 @@
 //! The citizen's universe over HTTP, and block health for the operator and admins.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{Body, Caller};
+use super::extract::{Body, Caller, Path, Query};
 use super::AppState;
 use crate::Result;
 use jobunivers_core::model::{Action, Locale};
@@ -28,6 +28,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 struct ViewQuery {
     /// `da` (default) or `en`.
     #[serde(default)]
+    #[param(pattern = "^(da|en)$")]
     locale: Option<String>,
     /// The view inside the block ("" is its main view).
     #[serde(default)]
@@ -103,6 +104,7 @@ struct ActionRequest {
     view: Option<String>,
     /// `da` or `en`.
     #[serde(default)]
+    #[schema(pattern = "^(da|en)$")]
     locale: Option<String>,
 }
 
@@ -162,7 +164,7 @@ async fn health(State(state): State<AppState>, Caller(who): Caller) -> Result<Js
 
 /// The personal data each block on the citizen's page asks for, why, and whether they
 /// allow it.
-#[utoipa::path(get, path = "/me/consents", tag = "universe", security(("bearer" = [])), responses((status = 200, body = Vec<BlockConsents>), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/me/consents", tag = "universe", security(("bearer" = [])), responses((status = 200, body = Vec<BlockConsents>), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn consents(
     State(state): State<AppState>,
     Caller(who): Caller,

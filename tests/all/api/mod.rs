@@ -6,6 +6,7 @@ mod dialogue;
 mod gdpr;
 mod journey;
 mod monitor;
+mod openapi;
 mod publish;
 mod resolution;
 mod screening;
