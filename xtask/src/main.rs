@@ -16,7 +16,7 @@
 //!   build; `host/benches/universe.rs`).
 //! - `soak [postgres]`: mixed traffic (pages, actions, messages, installs, publishes) at
 //!   80% of measured capacity for 10 minutes, recording errors, latency, memory and
-//!   descriptors over time (release build; `host/benches/soak.rs`).
+//!   descriptors over time (release build; `host/benches/soak/`).
 //! - `contract [sqlite|postgres]`: the API against its OpenAPI document, on both backends
 //!   by default: the demo server on a free loopback port with a fresh database, and
 //!   schemathesis (pinned in tests/contract/requirements.txt, installed from PyPI into
@@ -322,7 +322,7 @@ fn loadtest() -> Result<(), String> {
     run(c)
 }
 
-/// The soak test (`host/benches/soak.rs`): SQLite, or PostgreSQL with `postgres`.
+/// The soak test (`host/benches/soak/`): SQLite, or PostgreSQL with `postgres`.
 fn soak(args: &[String]) -> Result<(), String> {
     blocks()?;
     let mut c = cargo();
