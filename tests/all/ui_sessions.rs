@@ -2,10 +2,11 @@
 //! server-side session (no credential), signing out ends it at once for every copy of
 //! the cookie and in every process, and a session ends when idle or old.
 
-use std::time::Duration;
+use sha2::Digest as _;
+use sqlx::Row as _;
 
 use jobunivers_host::auth::{Identity, Role};
-use jobunivers_host::sessions::Sessions;
+use jobunivers_host::sessions::{Sessions, IDLE, LIFETIME};
 use reqwest::header::COOKIE;
 
 use crate::api::{spawn_apps, SECRET};
@@ -118,35 +119,74 @@ async fn the_cookie_holds_a_random_token_and_the_database_only_its_digest() {
     }
 }
 
+/// Moves a session's clock back by `ms`: its sign-in and expiry (`lifetime`) or its
+/// last request (`idle`), as if that time had passed.
+async fn age(db: &jobunivers_host::db::Db, token: &str, column: &str, ms: i64) {
+    let digest = hex::encode(sha2::Sha256::digest(token.as_bytes()));
+    let sql = match column {
+        "lifetime" => "UPDATE sessions SET created_ms = created_ms - $1, expires_ms = expires_ms - $1 WHERE token_sha256 = $2",
+        _ => "UPDATE sessions SET seen_ms = seen_ms - $1 WHERE token_sha256 = $2",
+    };
+    let done = sqlx::query(sql)
+        .bind(ms)
+        .bind(digest)
+        .execute(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(done.rows_affected(), 1);
+}
+
+async fn seen_ms(db: &jobunivers_host::db::Db, token: &str) -> i64 {
+    let digest = hex::encode(sha2::Sha256::digest(token.as_bytes()));
+    sqlx::query("SELECT seen_ms FROM sessions WHERE token_sha256 = $1")
+        .bind(digest)
+        .fetch_one(db.pool())
+        .await
+        .unwrap()
+        .try_get("seen_ms")
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_session_ends_when_idle_and_when_old() {
+    const MINUTE: i64 = 60_000;
+    let idle = i64::try_from(IDLE.as_millis()).unwrap();
+    let lifetime = i64::try_from(LIFETIME.as_millis()).unwrap();
     for app in spawn_apps().await {
         let backend = app.backend;
         let db = app.server.market.db().clone();
-        let idle = Sessions::new(db.clone())
-            .with_limits(Duration::from_millis(50), Duration::from_secs(3600));
-        let old = Sessions::new(db.clone())
-            .with_limits(Duration::from_secs(3600), Duration::from_millis(50));
-        let lasting = Sessions::new(db.clone());
-        let a = idle.start(&citizen()).await.unwrap();
-        let b = old.start(&citizen()).await.unwrap();
-        let c = lasting.start(&citizen()).await.unwrap();
-        assert_eq!(idle.identify(&a).await.unwrap(), Some(citizen()));
-        assert_eq!(old.identify(&b).await.unwrap(), Some(citizen()));
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        assert_eq!(idle.identify(&a).await.unwrap(), None, "{backend}: idle");
-        assert_eq!(old.identify(&b).await.unwrap(), None, "{backend}: old");
-        assert_eq!(lasting.identify(&c).await.unwrap(), Some(citizen()));
-        assert!(lasting.end(&c).await.unwrap());
-        assert!(!lasting.end(&c).await.unwrap(), "{backend}: ended twice");
+        let sessions = Sessions::new(db.clone());
+        let a = sessions.start(&citizen()).await.unwrap();
+        let b = sessions.start(&citizen()).await.unwrap();
+        let c = sessions.start(&citizen()).await.unwrap();
+        for token in [&a, &b, &c] {
+            assert_eq!(sessions.identify(token).await.unwrap(), Some(citizen()));
+        }
+        // a has had no request for longer than IDLE; b was signed in LIFETIME ago (and
+        // is busy); c was last used a while ago, but within IDLE.
+        age(&db, &a, "idle", idle + MINUTE).await;
+        age(&db, &b, "lifetime", lifetime + MINUTE).await;
+        age(&db, &c, "idle", idle - 5 * MINUTE).await;
         assert_eq!(
-            app.count("sessions").await,
-            2,
-            "{backend}: a and b are kept"
+            sessions.identify(&a).await.unwrap(),
+            None,
+            "{backend}: idle"
         );
-        // Ended sessions are swept at the next sign-in: only the new one is left.
-        idle.start(&citizen()).await.unwrap();
-        assert_eq!(app.count("sessions").await, 1, "{backend}");
+        assert_eq!(sessions.identify(&b).await.unwrap(), None, "{backend}: old");
+        let before = seen_ms(&db, &c).await;
+        assert_eq!(sessions.identify(&c).await.unwrap(), Some(citizen()));
+        assert!(
+            seen_ms(&db, &c).await >= before + idle - 5 * MINUTE,
+            "{backend}: a request keeps the session alive"
+        );
+        // Ended sessions are swept at the next sign-in.
+        assert_eq!(app.count("sessions").await, 3, "{backend}");
+        let d = sessions.start(&citizen()).await.unwrap();
+        assert_eq!(app.count("sessions").await, 2, "{backend}: a and b swept");
+        assert!(sessions.end(&c).await.unwrap());
+        assert!(!sessions.end(&c).await.unwrap(), "{backend}: ended twice");
+        assert_eq!(sessions.identify(&c).await.unwrap(), None, "{backend}");
+        assert_eq!(sessions.identify(&d).await.unwrap(), Some(citizen()));
     }
 }
 

@@ -6,9 +6,11 @@
 
 use std::collections::BTreeMap;
 
+use jobunivers_host::auth::Identity;
 use jobunivers_host::caps::{CapabilityProvider, EscalationRequest, Scope};
 use jobunivers_host::package;
 use jobunivers_host::runtime::model::{ChatMessage, ChatRole};
+use jobunivers_host::sessions::Sessions;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use serde_json::json;
 
@@ -36,9 +38,19 @@ impl Page {
 }
 
 impl Browser {
-    /// Signed in with a development-login token of `role` for `tenant`.
+    /// Signed in (a server-side session, as the login page starts one) as `role` for
+    /// `tenant`, with the subject the development login gives (`<role>-user`).
     async fn signed(app: &TestApp, role: &str, tenant: Option<&str>) -> Self {
-        let token = app.login(role, tenant).await;
+        let who = Identity {
+            subject: format!("{role}-user"),
+            role: role.parse().expect("a role"),
+            tenant: tenant.map(str::to_owned),
+            scopes: None,
+        };
+        let token = Sessions::new(app.server.market.db().clone())
+            .start(&who)
+            .await
+            .expect("a session");
         let mut cookies = BTreeMap::new();
         cookies.insert("ju_session".to_owned(), token);
         Self {
