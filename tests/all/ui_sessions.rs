@@ -227,3 +227,52 @@ async fn signing_out_in_one_process_ends_the_session_in_another() {
         assert_eq!(tried, 1);
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_vendor_signs_in_by_namespace_and_only_a_namespace_is_taken() {
+    for app in spawn_apps().await {
+        let backend = app.backend;
+        let mut b = Browser::new(&app);
+        let login = b.get("/login").await;
+        assert!(
+            login.body.contains("name=\"namespace\""),
+            "{backend}: the form for a new vendor"
+        );
+        let csrf = login.csrf();
+        // A municipality's code, another shape, markup: refused, and no session.
+        for bad in ["0751", "Acme", "acme-", "<b>x</b>", ""] {
+            let page = b
+                .post("/login", &[("jbu:csrf", &csrf), ("namespace", bad)])
+                .await;
+            assert_eq!(page.status, 422, "{backend}: {bad:?}");
+            assert!(!b.cookies.contains_key("ju_session"), "{backend}: {bad:?}");
+        }
+        assert_eq!(app.count("sessions").await, 0, "{backend}");
+
+        let signed = b
+            .post("/login", &[("jbu:csrf", &csrf), ("namespace", " acme ")])
+            .await;
+        assert_eq!((signed.status, signed.location()), (303, "/vendor"));
+        // The vendor portal offers the registration of the namespace signed in with.
+        let portal = b.get("/vendor").await;
+        assert_eq!(portal.status, 200, "{backend}");
+        assert!(
+            portal.body.contains("action=\"/vendor/register\""),
+            "{backend}"
+        );
+        let stored = Sessions::new(app.server.market.db().clone())
+            .identify(&b.cookies["ju_session"])
+            .await
+            .unwrap();
+        assert_eq!(
+            stored,
+            Some(Identity {
+                subject: "vendor-acme".into(),
+                role: Role::Vendor,
+                tenant: Some("acme".into()),
+                scopes: None,
+            }),
+            "{backend}"
+        );
+    }
+}
