@@ -14,6 +14,14 @@
 //! - `loadtest`: load the demo citizen's universe page (8 blocks) over HTTP with wrk, on
 //!   SQLite and on PostgreSQL, sandboxed and with the blocks linked natively (release
 //!   build; `host/benches/universe.rs`).
+//! - `fuzz [--seconds N] [--sanitizer address|none] [--seeds] [TARGET...]`: run the fuzz
+//!   targets of `fuzz/` (`package`, `manifest`, `page`, `component`; all by default) with
+//!   cargo fuzz and libFuzzer for N seconds each (60 by default), under AddressSanitizer
+//!   on the stable toolchain (`RUSTC_BOOTSTRAP=1`); fails if any finds a crash. Needs
+//!   `cargo install cargo-fuzz --locked`. `--seeds` first writes the seed corpora again
+//!   (`fuzz/seeds`; alone, it only does that). See FUZZING.md.
+
+mod fuzz;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -309,7 +317,8 @@ fn loadtest() -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    let task = std::env::args().nth(1).unwrap_or_default();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let task = args.first().cloned().unwrap_or_default();
     let result = match task.as_str() {
         "blocks" => blocks(),
         "ui" => ui(),
@@ -318,7 +327,8 @@ fn main() -> ExitCode {
         "test" => test(),
         "bench" => bench(),
         "loadtest" => loadtest(),
-        _ => Err("usage: cargo xtask <blocks|ui|demo|test|browser|bench|loadtest>".into()),
+        "fuzz" => fuzz::main(&args[1..]),
+        _ => Err("usage: cargo xtask <blocks|ui|demo|test|browser|bench|loadtest|fuzz>".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
