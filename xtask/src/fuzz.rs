@@ -130,7 +130,13 @@ fn fuzz(target: &str, args: &Args) -> Result<(), String> {
         &args.sanitizer,
     ]);
     if target == "component" {
-        c.args(["--features", "component"]);
+        // A build directory of its own: the other targets need not wait for wasmtime.
+        c.args([
+            "--features",
+            "component",
+            "--target-dir",
+            "target/component",
+        ]);
     }
     // libFuzzer writes new inputs to the first folder and only reads the others.
     c.arg(&found).arg(dir.join("corpus").join(target));
