@@ -24,8 +24,15 @@
 //!   in as each role, a bounded number of cases per operation with a fixed seed. Any
 //!   5xx, undocumented status, content type or header, or body that does not match its
 //!   schema fails it (`contract.rs`).
+//! - `fuzz [--seconds N] [--sanitizer address|none] [--seeds] [TARGET...]`: run the fuzz
+//!   targets of `fuzz/` (`package`, `manifest`, `page`, `component`; all by default) with
+//!   cargo fuzz and libFuzzer for N seconds each (60 by default), under AddressSanitizer
+//!   on the stable toolchain (`RUSTC_BOOTSTRAP=1`); fails if any finds a crash. Needs
+//!   `cargo install cargo-fuzz --locked`. `--seeds` first writes the seed corpora again
+//!   (`fuzz/seeds`; alone, it only does that). See FUZZING.md.
 
 mod contract;
+mod fuzz;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -332,7 +339,8 @@ fn soak(args: &[String]) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    let task = std::env::args().nth(1).unwrap_or_default();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let task = args.first().cloned().unwrap_or_default();
     let result = match task.as_str() {
         "blocks" => blocks(),
         "ui" => ui(),
@@ -341,10 +349,11 @@ fn main() -> ExitCode {
         "test" => test(),
         "bench" => bench(),
         "loadtest" => loadtest(),
-        "soak" => soak(&std::env::args().skip(2).collect::<Vec<_>>()),
-        "contract" => contract::contract(&std::env::args().skip(2).collect::<Vec<_>>()),
+        "soak" => soak(&args[1..]),
+        "contract" => contract::contract(&args[1..]),
+        "fuzz" => fuzz::main(&args[1..]),
         _ => Err(
-            "usage: cargo xtask <blocks|ui|demo|test|browser|bench|loadtest|soak|contract [sqlite|postgres]>"
+            "usage: cargo xtask <blocks|ui|demo|test|browser|bench|loadtest|soak|contract [sqlite|postgres]|fuzz>"
                 .into(),
         ),
     };

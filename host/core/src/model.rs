@@ -109,7 +109,7 @@ pub struct RawManifest {
 }
 
 /// What a block shows, validated: card children are nested.
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Page {
     /// Title.
     pub title: Option<String>,
@@ -118,7 +118,7 @@ pub struct Page {
 }
 
 /// One UI element.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Element {
     /// Heading, level 1-3 relative to the block.
@@ -208,7 +208,7 @@ pub enum Element {
 }
 
 /// Paragraph style.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TextStyle {
     /// Normal.
@@ -220,7 +220,7 @@ pub enum TextStyle {
 }
 
 /// Link target.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "to", rename_all = "lowercase")]
 pub enum LinkTarget {
     /// A view of the same block.
@@ -230,7 +230,7 @@ pub enum LinkTarget {
 }
 
 /// Button style.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ButtonStyle {
     /// Primary.
@@ -240,7 +240,7 @@ pub enum ButtonStyle {
 }
 
 /// A choice.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Choice {
     /// Value.
     pub value: String,
@@ -249,7 +249,7 @@ pub struct Choice {
 }
 
 /// Field kind.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "choices", rename_all = "lowercase")]
 pub enum FieldKind {
     /// One line.
@@ -275,7 +275,7 @@ pub enum FieldKind {
 }
 
 /// A form field.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Field {
     /// Name.
     pub name: String,
@@ -296,7 +296,7 @@ pub struct Field {
 }
 
 /// Alert level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AlertLevel {
     /// Info.
@@ -346,4 +346,101 @@ pub enum FlatElement {
         /// Child indexes.
         children: Vec<u32>,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A page of every element kind, as JSON and back: the shape `block render` prints
+    /// is the shape the page reads (the fuzz target `page` builds pages this way).
+    #[test]
+    fn a_page_round_trips_through_json() {
+        let choices = vec![Choice {
+            value: "a".into(),
+            label: "A".into(),
+        }];
+        let field = |name: &str, kind: FieldKind| Field {
+            name: name.into(),
+            label: name.to_uppercase(),
+            kind,
+            required: true,
+            value: Some("v".into()),
+            hint: None,
+            error: Some("e".into()),
+            max_length: Some(10),
+        };
+        let page = Page {
+            title: Some("T".into()),
+            elements: vec![
+                Element::Heading {
+                    text: "H".into(),
+                    level: 2,
+                },
+                Element::Card {
+                    title: "C".into(),
+                    subtitle: None,
+                    children: vec![
+                        Element::Paragraph {
+                            text: "P".into(),
+                            style: TextStyle::Lead,
+                        },
+                        Element::List {
+                            items: vec!["i".into()],
+                            ordered: true,
+                        },
+                    ],
+                },
+                Element::Link {
+                    label: "L".into(),
+                    target: LinkTarget::External("https://example.org".into()),
+                },
+                Element::Link {
+                    label: "V".into(),
+                    target: LinkTarget::View("next".into()),
+                },
+                Element::Button {
+                    label: "B".into(),
+                    action: "go".into(),
+                    payload: Some("p".into()),
+                    style: ButtonStyle::Secondary,
+                },
+                Element::Form {
+                    action: "save".into(),
+                    submit_label: "S".into(),
+                    fields: vec![
+                        field("t", FieldKind::Text),
+                        field("s", FieldKind::Select(choices.clone())),
+                        field("r", FieldKind::Radio(choices.clone())),
+                        field("c", FieldKind::Checkboxes(choices)),
+                        field("x", FieldKind::Checkbox),
+                    ],
+                },
+                Element::Progress {
+                    label: "G".into(),
+                    value: 1,
+                    max: 3,
+                },
+                Element::Alert {
+                    level: AlertLevel::Warning,
+                    title: None,
+                    text: "A".into(),
+                },
+                Element::Chat {
+                    messages: vec![ChatMessage {
+                        role: ChatRole::Bot,
+                        text: "hi".into(),
+                        at_ms: Some(1),
+                    }],
+                    input_action: Some("say".into()),
+                    placeholder: None,
+                },
+            ],
+        };
+        let json = serde_json::to_string(&page).unwrap();
+        assert!(json.contains(r#""type":"card""#), "{json}");
+        assert!(json.contains(r#""kind":"select","choices":[{"#), "{json}");
+        let back: Page = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, page);
+    }
 }

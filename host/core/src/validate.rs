@@ -253,6 +253,11 @@ fn build(slots: &mut [Option<FlatElement>], i: usize, depth: usize) -> Result<El
         .take()
         .ok_or_else(|| format!("element {i} is used twice"))?;
     match element {
+        // The contract lists a card's children by index; a card given whole would carry
+        // elements that no check has seen.
+        FlatElement::Leaf(Element::Card { .. }) => Err(format!(
+            "element {i} is a card with nested children; a card lists its children by index"
+        )),
         FlatElement::Leaf(e) => {
             check(&e).map_err(|m| format!("element {i}: {m}"))?;
             Ok(e)
@@ -358,4 +363,51 @@ pub fn weight(page: &Page) -> usize {
     // Writing to a counter cannot fail, and a `Page` always serializes.
     let _ = serde_json::to_writer(&mut counter, page);
     counter.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn heading(level: u8) -> Element {
+        Element::Heading {
+            text: "H".into(),
+            level,
+        }
+    }
+
+    /// Found by the fuzz target `page` (fuzz/corpus/page/finding-leaf-card.json): a card
+    /// passed as a leaf carried its nested children past every check.
+    #[test]
+    fn a_card_with_nested_children_is_refused() {
+        let card = Element::Card {
+            title: "C".into(),
+            subtitle: None,
+            children: vec![heading(7)],
+        };
+        let err = page(None, vec![FlatElement::Leaf(card)]).unwrap_err();
+        assert!(err.contains("lists its children by index"), "{err}");
+        // The contract's shape still nests, and checks what it nests.
+        let flat = vec![
+            FlatElement::Card {
+                title: "C".into(),
+                subtitle: None,
+                children: vec![1],
+            },
+            FlatElement::Leaf(heading(2)),
+        ];
+        let nested = page(None, flat).unwrap();
+        assert!(
+            matches!(&nested.elements[..], [Element::Card { children, .. }] if children == &[heading(2)])
+        );
+        let flat = vec![
+            FlatElement::Card {
+                title: "C".into(),
+                subtitle: None,
+                children: vec![1],
+            },
+            FlatElement::Leaf(heading(7)),
+        ];
+        assert!(page(None, flat).unwrap_err().contains("heading level 7"));
+    }
 }

@@ -46,8 +46,7 @@ use jobunivers_core::clock::now_ms;
 use problem::{Problem, Result};
 use runtime::Runtime;
 
-/// Default largest package, in bytes.
-pub const DEFAULT_MAX_PACKAGE_BYTES: usize = 10 * 1024 * 1024;
+pub use jobunivers_package::DEFAULT_MAX_PACKAGE_BYTES;
 
 /// The marketplace's settings.
 #[derive(Debug, Clone)]
