@@ -26,13 +26,16 @@
 //! The demo citizen consents to every personal-data capability the blocks ask for, so
 //! job-log, job-feed and cv-coach read the profile on every page.
 
-use std::path::PathBuf;
+#[path = "support/mod.rs"]
+mod support;
+
 use std::process::Command;
 use std::time::Duration;
 
 use jobunivers_host::auth::{Identity, Role};
 use jobunivers_host::market::{Decision, Market, NewInstallation, VendorRegistration};
 use jobunivers_host::server::{self, ServerConfig};
+use support::{blocks_dir, psql};
 
 const MUNICIPALITY: &str = "0751";
 
@@ -41,13 +44,6 @@ fn env_or(name: &str, default: u64) -> u64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-fn blocks_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
-        .join("wasm32-wasip2/release")
 }
 
 fn who(role: Role, subject: &str, tenant: Option<&str>) -> Identity {
@@ -204,14 +200,6 @@ fn wrk(url: &str, token: &str, seconds: u64) -> Load {
         eprintln!("wrk reported errors:\n{text}");
     }
     load
-}
-
-fn psql(url: &str, sql: &str) {
-    let ok = Command::new("psql")
-        .args([&format!("{url}/postgres"), "-q", "-c", sql])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(ok, "psql failed: {sql}");
 }
 
 /// One server with the given optimisations switched off, its page loaded on `paths`.

@@ -32,16 +32,18 @@
 //! answered (a block over its time budget on a busy machine, say) is what the page is
 //! built for, not an error: those are counted and shown beside the errors.
 
+#[path = "../support/mod.rs"]
+mod support;
 mod traffic;
 
-use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use jobunivers_host::server::{self, ServerConfig};
 use jobunivers_host::web::limits::RateConfig;
-use traffic::{blocks_dir, env_or, one, picker, setup, World};
+use support::{blocks_dir, psql};
+use traffic::{env_or, one, picker, setup, World};
 
 /// What one window of the run saw.
 #[derive(Default)]
@@ -149,14 +151,6 @@ async fn capacity(world: Arc<World>, clients: u64, seconds: f64) -> f64 {
         println!("while measuring capacity {failed} blocks failed alone (those pages not counted)");
     }
     done.load(Ordering::Relaxed) as f64 / seconds
-}
-
-fn psql(url: &str, sql: &str) {
-    let ok = Command::new("psql")
-        .args([&format!("{url}/postgres"), "-q", "-c", sql])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(ok, "psql failed: {sql}");
 }
 
 fn main() {

@@ -1,7 +1,6 @@
 //! The traffic: the world it runs in (citizens, tokens, a package) and one request of
 //! the mix.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use jobunivers_host::auth::{Identity, Role};
@@ -11,6 +10,8 @@ use jobunivers_host::runtime::model::{ChatMessage, ChatRole};
 use jobunivers_host::server;
 use serde_json::json;
 
+use crate::support::blocks_dir;
+
 pub(crate) const MUNICIPALITY: &str = "0751";
 
 pub(crate) fn env_or(name: &str, default: f64) -> f64 {
@@ -18,13 +19,6 @@ pub(crate) fn env_or(name: &str, default: f64) -> f64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-pub(crate) fn blocks_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
-        .join("wasm32-wasip2/release")
 }
 
 pub(crate) fn who(role: Role, subject: &str, tenant: Option<&str>) -> Identity {
