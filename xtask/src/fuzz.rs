@@ -1,4 +1,4 @@
-//! `cargo xtask fuzz [--seconds N] [--sanitizer address|none] [--seeds] [TARGET...]`:
+//! `cargo xtask fuzz [--seconds N] [--sanitizer address|none] [--dev] [--seeds] [TARGET...]`:
 //! run the fuzz targets of `fuzz/` with cargo fuzz (libFuzzer), each for a bounded
 //! time, and fail if any finds a crash. FUZZING.md says what each target covers.
 //!
@@ -6,6 +6,10 @@
 //! lets the stable toolchain accept them, so no second toolchain is needed. New inputs
 //! that libFuzzer finds go to `fuzz/target/corpus/<target>/` (not kept in the
 //! repository); the seeds in `fuzz/corpus/<target>/` are only read.
+//!
+//! `--dev` builds with the dev profile (`opt-level = 1`, see `fuzz/Cargo.toml`) instead
+//! of release: a cold build takes a few minutes less and runs fewer inputs a second,
+//! the trade CI's short run wants.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -28,16 +32,18 @@ fn options(target: &str) -> &'static [&'static str] {
 struct Args {
     seconds: u64,
     sanitizer: String,
+    dev: bool,
     seeds: bool,
     targets: Vec<String>,
 }
 
 fn parse(args: &[String]) -> Result<Args, String> {
     let usage =
-        "usage: cargo xtask fuzz [--seconds N] [--sanitizer address|none] [--seeds] [TARGET...]";
+        "usage: cargo xtask fuzz [--seconds N] [--sanitizer address|none] [--dev] [--seeds] [TARGET...]";
     let mut parsed = Args {
         seconds: 60,
         sanitizer: "address".into(),
+        dev: false,
         seeds: false,
         targets: Vec::new(),
     };
@@ -58,6 +64,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
                     .ok_or(format!("--sanitizer is address or none; {usage}"))?
                     .clone();
             }
+            "--dev" => parsed.dev = true,
             "--seeds" => parsed.seeds = true,
             target if TARGETS.contains(&target) => parsed.targets.push(target.to_owned()),
             other => {
@@ -129,6 +136,9 @@ fn fuzz(target: &str, args: &Args) -> Result<(), String> {
         "--sanitizer",
         &args.sanitizer,
     ]);
+    if args.dev {
+        c.arg("--dev");
+    }
     if target == "component" {
         // A build directory of its own: the other targets need not wait for wasmtime.
         c.args([

@@ -19,8 +19,10 @@
 //!   writes);
 //! - 14 messages: a citizen or the caseworker writes in a thread;
 //! - 6 installs: the admin installs `fixtures.hello` and uninstalls it again;
-//! - 6 publishes: the vendor uploads a signed package (the first is published, the
-//!   rest run the whole pipeline to the version check and are refused with 409).
+//! - 5 publishes: the vendor uploads a signed package (the first is published, the
+//!   rest are refused with 409 at the version check, before anything is compiled);
+//! - 1 broken publish: a signed package whose manifest claims another version than the
+//!   component: compiled in full, then refused with 422 (`manifest-mismatch`).
 //!
 //! First `SOAK_CAPACITY_SECONDS` (default 20) of the mix as fast as `SOAK_CLIENTS`
 //! (default 4) clients go measure capacity: the requests served whole per second (a

@@ -40,11 +40,15 @@ pub(crate) struct World {
     vendor: String,
     job_log: i64,
     package: Vec<u8>,
+    mismatched: Vec<u8>,
     installing: tokio::sync::Mutex<()>,
 }
 
-/// Register the vendor `acme` with a key; its signed package of `acme.widget` 1.0.0.
-pub(crate) async fn vendor_package(market: &Market) -> Vec<u8> {
+/// Register the vendor `acme` with a key; its signed package of `acme.widget` 1.0.0,
+/// and a signed package of the same component whose manifest claims 1.0.1: it passes
+/// every check up to the compilation, then is refused as `manifest-mismatch`, so each
+/// upload of it costs the server a full compile of the component.
+pub(crate) async fn vendor_packages(market: &Market) -> (Vec<u8>, Vec<u8>) {
     let operator = who(Role::Operator, "operator", None);
     let vendor = who(Role::Vendor, "vendor-acme", Some("acme"));
     market
@@ -74,15 +78,19 @@ pub(crate) async fn vendor_package(market: &Market) -> Vec<u8> {
         .expect("add key");
     let bytes = std::fs::read(blocks_dir().join("fixture_widget_v1_0_0.wasm"))
         .expect("fixture_widget_v1_0_0.wasm; run `cargo xtask blocks` first");
-    let (pkg, _) = jobunivers_host::package::package_component(market.runtime(), &bytes, &key)
+    let (pkg, block) = jobunivers_host::package::package_component(market.runtime(), &bytes, &key)
         .await
         .expect("package");
-    pkg
+    let mut claimed = block.manifest.raw.clone();
+    claimed.version = "1.0.1".into();
+    let claimed = serde_json::to_vec_pretty(&claimed).expect("manifest");
+    let mismatched = jobunivers_host::package::build(&bytes, &claimed, &key).expect("package");
+    (pkg, mismatched)
 }
 
 pub(crate) async fn setup(server: &server::RunningServer, citizens: usize) -> World {
     let market = &server.market;
-    let package = vendor_package(market).await;
+    let (package, mismatched) = vendor_packages(market).await;
     // `fixtures.hello` from its own vendor, approved, for the install/uninstall cycle.
     {
         let operator = who(Role::Operator, "operator", None);
@@ -221,6 +229,7 @@ pub(crate) async fn setup(server: &server::RunningServer, citizens: usize) -> Wo
         vendor,
         job_log,
         package,
+        mismatched,
         installing: tokio::sync::Mutex::new(()),
     }
 }
@@ -348,7 +357,7 @@ pub(crate) async fn one(world: &World, pick: u64) -> Result<Vec<String>, String>
                 .await;
             expect(res, &[204], "uninstall").await.map(|_| Vec::new())
         }
-        _ => {
+        94..=98 => {
             let res = w
                 .client
                 .post(format!("{}/api/v1/packages", w.base))
@@ -358,6 +367,20 @@ pub(crate) async fn one(world: &World, pick: u64) -> Result<Vec<String>, String>
                 .send()
                 .await;
             expect(res, &[201, 409], "publish")
+                .await
+                .map(|_| Vec::new())
+        }
+        _ => {
+            // Compiled in full, then refused: the costly upload a broken build makes.
+            let res = w
+                .client
+                .post(format!("{}/api/v1/packages", w.base))
+                .bearer_auth(&w.vendor)
+                .header("content-type", "application/octet-stream")
+                .body(w.mismatched.clone())
+                .send()
+                .await;
+            expect(res, &[422], "publish (mismatch)")
                 .await
                 .map(|_| Vec::new())
         }

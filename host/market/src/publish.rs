@@ -156,7 +156,21 @@ impl Market {
             )
             .at("/signature.json/signature"));
         }
-        // 6. The component: contract, imports against declared capabilities, manifest,
+        // 6. A version that could never be stored is refused before the costly part.
+        if let Ok(version) = semver::Version::parse(&declared.version) {
+            let existing: Vec<String> = sqlx::query_scalar(
+                "SELECT v.version FROM block_versions v JOIN blocks b ON b.id = v.block_ref \
+                 WHERE b.block_id = $1 AND b.vendor_id = $2",
+            )
+            .bind(&declared.id)
+            .bind(vendor_id)
+            .fetch_all(self.db.pool())
+            .await?;
+            if let Some(conflict) = version_conflict(&declared.id, &version, &existing)? {
+                return Err(conflict);
+            }
+        }
+        // 7. The component: contract, imports against declared capabilities, manifest,
         // schema and default config, precompilation.
         let (loaded, artifact) = self
             .runtime
@@ -238,23 +252,12 @@ impl Market {
             .bind(block_ref)
             .fetch_all(&mut *tx)
             .await?;
-        for r in &existing {
-            let v: String = r.try_get("version")?;
-            let v = semver::Version::parse(&v).map_err(Problem::internal)?;
-            if v == version {
-                return Err(Problem::conflict(
-                    "version-exists",
-                    format!("{block_id}@{version} is already published; versions are immutable, publish a higher version"),
-                )
-                .at("/manifest.json/version"));
-            }
-            if v > version {
-                return Err(Problem::conflict(
-                    "version-not-greater",
-                    format!("{block_id}@{version} is not greater than the published {v}; a new version must be greater than every existing one"),
-                )
-                .at("/manifest.json/version"));
-            }
+        let existing = existing
+            .iter()
+            .map(|r| r.try_get::<String, _>("version"))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        if let Some(conflict) = version_conflict(&block_id, &version, &existing)? {
+            return Err(conflict);
         }
         let search_text = format!(
             "{} {} {} {} {}",
@@ -324,4 +327,31 @@ impl Market {
             status: "submitted".into(),
         })
     }
+}
+
+/// Why `version` of `block_id` cannot be published beside the `existing` versions:
+/// versions are immutable and each new one must be greater than all before it.
+fn version_conflict(
+    block_id: &str,
+    version: &semver::Version,
+    existing: &[String],
+) -> Result<Option<Problem>> {
+    for v in existing {
+        let v = semver::Version::parse(v).map_err(Problem::internal)?;
+        if v == *version {
+            return Ok(Some(Problem::conflict(
+                "version-exists",
+                format!("{block_id}@{version} is already published; versions are immutable, publish a higher version"),
+            )
+            .at("/manifest.json/version")));
+        }
+        if v > *version {
+            return Ok(Some(Problem::conflict(
+                "version-not-greater",
+                format!("{block_id}@{version} is not greater than the published {v}; a new version must be greater than every existing one"),
+            )
+            .at("/manifest.json/version")));
+        }
+    }
+    Ok(None)
 }

@@ -45,6 +45,9 @@ pub(crate) fn engine(config: &RuntimeConfig) -> wasmtime::Result<Engine> {
     let mut c = Config::new();
     c.wasm_component_model(true)
         .epoch_interruption(true)
+        // A compilation uses one core: on a small server, a publish must not take every
+        // core from the blocks whose wall-clock deadlines run meanwhile.
+        .parallel_compilation(false)
         .max_wasm_stack(config.max_stack_bytes)
         // The host's own frames (capability calls, lifting results) run on the same
         // fiber stack, so it is larger than what wasm may use.

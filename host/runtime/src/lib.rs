@@ -171,6 +171,8 @@ pub struct Runtime {
     /// One permit per instance slot of the pool: a call waits for a slot instead of
     /// failing when the pool is full.
     slots: tokio::sync::Semaphore,
+    /// One compilation at a time (see `Runtime::compiling`).
+    compiles: tokio::sync::Semaphore,
     _ticker: engine::EpochTicker,
 }
 
@@ -211,6 +213,7 @@ impl Runtime {
             config,
             cache,
             slots,
+            compiles: tokio::sync::Semaphore::new(1),
             _ticker: ticker,
         })
     }

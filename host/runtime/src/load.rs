@@ -14,11 +14,16 @@ impl Runtime {
         }
         inspect::classify_bytes(bytes)?;
         let sha256 = hex::encode(Sha256::digest(bytes));
-        let (component, cache) = match &self.cache {
-            Some(cache) => cache.load_or_compile(&self.engine, &sha256, bytes),
-            None => Component::new(&self.engine, bytes).map(|c| (c, CacheOutcome::Uncached)),
-        }
-        .map_err(|e| LoadError::Invalid(format!("{e:#}")))?;
+        let engine = self.engine.clone();
+        let artifacts = self.cache.clone();
+        let (owned, key) = (bytes.to_vec(), sha256.clone());
+        let (component, cache) = self
+            .compiling(move || match &artifacts {
+                Some(cache) => cache.load_or_compile(&engine, &key, &owned),
+                None => Component::new(&engine, &owned).map(|c| (c, CacheOutcome::Uncached)),
+            })
+            .await?
+            .map_err(|e| LoadError::Invalid(format!("{e:#}")))?;
         self.prepare(component, sha256, bytes.len(), cache).await
     }
 
@@ -34,9 +39,11 @@ impl Runtime {
         }
         inspect::classify_bytes(bytes)?;
         let sha256 = hex::encode(Sha256::digest(bytes));
+        let engine = self.engine.clone();
+        let owned = bytes.to_vec();
         let artifact = self
-            .engine
-            .precompile_component(bytes)
+            .compiling(move || engine.precompile_component(&owned))
+            .await?
             .map_err(|e| LoadError::Invalid(format!("{e:#}")))?;
         // SAFETY: `artifact` was produced just now by this engine.
         #[allow(unsafe_code)]
@@ -46,6 +53,24 @@ impl Runtime {
             .prepare(component, sha256, bytes.len(), CacheOutcome::Uncached)
             .await?;
         Ok((block, artifact))
+    }
+
+    /// Run `compile` (Cranelift, or reading an artifact) on a blocking thread, one at a
+    /// time: the async workers that serve pages never wait behind a compilation, and a
+    /// burst of publishes queues here instead of taking every core from the blocks
+    /// whose deadlines run meanwhile.
+    async fn compiling<T: Send + 'static>(
+        &self,
+        compile: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, LoadError> {
+        let _turn = self
+            .compiles
+            .acquire()
+            .await
+            .map_err(|e| LoadError::Invalid(e.to_string()))?;
+        tokio::task::spawn_blocking(compile)
+            .await
+            .map_err(|e| LoadError::Invalid(format!("compilation did not finish: {e}")))
     }
 
     /// Keep a precompiled artifact (from [`Runtime::load_uncached`]) in the cache, so
