@@ -20,6 +20,7 @@ mod runtime;
 mod storage;
 mod template;
 mod ui;
+mod ui_profile;
 mod ui_sessions;
 mod ui_staff;
 mod validation;

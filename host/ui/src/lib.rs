@@ -19,6 +19,7 @@ mod citizen;
 mod i18n;
 mod operator;
 pub(crate) mod pages;
+mod profile;
 mod schema_form;
 mod session;
 mod time;
@@ -313,6 +314,7 @@ pub fn routes(state: &UiState) -> Router<UiState> {
     let mut router = Router::new()
         .merge(pages::routes())
         .merge(citizen::routes())
+        .merge(profile::routes())
         .merge(admin::routes())
         .merge(vendor::routes(state))
         .merge(operator::routes())

@@ -33,6 +33,10 @@ pub struct Export {
     pub citizen: CitizenRecord,
     /// The profile, if there is one.
     pub profile: Option<ProfileRecord>,
+    /// How the citizen wants to be reached, if they said.
+    pub contact: Option<ContactPreferences>,
+    /// Every change to the profile and contact preferences, newest first.
+    pub profile_changes: Vec<ProfileChangeRecord>,
     /// Activities, oldest first.
     pub activities: Vec<ActivityRecord>,
     /// The inbox, newest first.
@@ -70,8 +74,13 @@ impl Citizens {
         Self { provider }
     }
 
+    /// The provider that owns the citizens' tables.
+    pub(crate) fn provider(&self) -> &Arc<DbProvider> {
+        &self.provider
+    }
+
     /// The caller, as a registered citizen of the municipality their token names.
-    async fn registered(&self, who: &Identity) -> Result<Citizen> {
+    pub(crate) async fn registered(&self, who: &Identity) -> Result<Citizen> {
         who.require(Role::Citizen)?;
         let citizen = self
             .provider
@@ -112,6 +121,8 @@ impl Citizens {
             exported_ms: now_ms(),
             citizen: citizen_of(&mut tx, id).await?,
             profile: profile_of(&mut tx, id).await?,
+            contact: contact_of(&mut tx, id).await?,
+            profile_changes: profile_changes_of(&mut tx, id).await?,
             activities: activities_of(&mut tx, id).await?,
             notifications: notifications_of(&mut tx, id).await?,
             threads: threads_of(&mut tx, id).await?,

@@ -8,6 +8,7 @@
 
 pub mod citizen;
 pub mod dialogue;
+pub mod profile;
 pub mod universe;
 
 pub use universe::Universe;

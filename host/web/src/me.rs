@@ -13,11 +13,12 @@ use futures_util::{Stream, StreamExt};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{Caller, Path};
+use super::extract::{Body, Caller, Path, Query};
 use super::AppState;
 use crate::Result;
 use jobunivers_core::problem::Problem;
 use jobunivers_universe::citizen::{AccessEntry, Citizens, Export, InboxNotification};
+use jobunivers_universe::profile::{MyProfile, Occupation, ProfileUpdate};
 
 /// How often an open stream sends a comment when there is nothing to say, so proxies
 /// and browsers do not close a quiet connection.
@@ -31,6 +32,8 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(notifications))
         .routes(routes!(mark_read))
         .routes(routes!(notification_stream))
+        .routes(routes!(profile, change_profile))
+        .routes(routes!(occupations))
 }
 
 fn citizens(state: &AppState) -> Citizens {
@@ -107,4 +110,47 @@ async fn notification_stream(
             .json_data(&n)
     });
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive")))
+}
+
+/// The signed-in citizen's profile as they keep it: job wishes, education, CV text,
+/// where and from when they can work, and how they want to be reached.
+#[utoipa::path(get, path = "/me/profile", tag = "me", security(("bearer" = [])),
+    responses((status = 200, body = MyProfile), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn profile(State(state): State<AppState>, Caller(who): Caller) -> Result<Json<MyProfile>> {
+    Ok(Json(citizens(&state).profile(&who).await?))
+}
+
+/// Change parts of the signed-in citizen's profile: each part present replaces that
+/// part. Checked field by field; with any problem nothing is written (422
+/// `profile-invalid`, each problem in `errors` with a JSON pointer to its field). A
+/// change is recorded (who, when, which parts) and announced to the municipality's
+/// blocks as a `profile-changed` event.
+#[utoipa::path(patch, path = "/me/profile", tag = "me", request_body = ProfileUpdate, security(("bearer" = [])),
+    responses((status = 200, body = MyProfile), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn change_profile(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Body(update): Body<ProfileUpdate>,
+) -> Result<Json<MyProfile>> {
+    Ok(Json(citizens(&state).update_profile(&who, update).await?))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct OccupationQuery {
+    /// Words of the occupation's Danish or English label, e.g. `sosu` or `lager`.
+    #[param(max_length = 200)]
+    q: String,
+}
+
+/// ESCO occupations whose label contains every word of `q`, the best 20 first, with
+/// their Danish label: what a citizen picks their job wishes from.
+#[utoipa::path(get, path = "/me/profile/occupations", tag = "me", params(OccupationQuery), security(("bearer" = [])),
+    responses((status = 200, body = Vec<Occupation>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn occupations(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Query(query): Query<OccupationQuery>,
+) -> Result<Json<Vec<Occupation>>> {
+    Ok(Json(citizens(&state).occupations(&who, &query.q).await?))
 }

@@ -95,6 +95,15 @@ async fn populate(app: &TestApp, installation: i64, id: &str, token: &str, secre
     profile.cv_text = Some(format!("CV of {id}"));
     p.set_profile(id, &profile).await.unwrap();
     p.profile(&s).await.unwrap();
+    // The citizen's own change: contact preferences, its record and its event.
+    let answer = app
+        .patch(
+            "/api/v1/me/profile",
+            token,
+            json!({ "contact": { "email": format!("{id}@example.dk") } }),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{:#}", answer.body);
     p.set_consent(
         id,
         installation,
@@ -225,6 +234,9 @@ async fn rows_about(app: &TestApp, citizen: &str) -> BTreeMap<&'static str, i64>
         ("monitor_firings", "SELECT COUNT(*) AS n FROM monitor_firings WHERE citizen_id = $1"),
         ("monitor_exemptions", "SELECT COUNT(*) AS n FROM monitor_exemptions WHERE citizen_id = $1"),
         ("prior_notices", "SELECT COUNT(*) AS n FROM prior_notices WHERE citizen_id = $1"),
+        ("contact_preferences", "SELECT COUNT(*) AS n FROM contact_preferences WHERE citizen_id = $1"),
+        ("profile_changes", "SELECT COUNT(*) AS n FROM profile_changes WHERE citizen_id = $1"),
+        ("block_events", "SELECT COUNT(*) AS n FROM block_events WHERE citizen_id = $1"),
     ];
     let pool = app.server.market.db().pool();
     let mut out = BTreeMap::new();

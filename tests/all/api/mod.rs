@@ -7,6 +7,7 @@ mod gdpr;
 mod journey;
 mod monitor;
 mod openapi;
+mod profile;
 mod publish;
 mod resolution;
 mod screening;

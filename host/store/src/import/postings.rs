@@ -36,7 +36,7 @@ pub(super) fn pointer_token(key: &str) -> String {
 }
 
 /// What is wrong with a `YYYY-MM-DD` date, or `None`.
-pub(super) fn date_problem(date: &str) -> Option<String> {
+pub fn date_problem(date: &str) -> Option<String> {
     let b = date.as_bytes();
     let shape = b.len() == 10
         && b.iter().enumerate().all(|(i, c)| {

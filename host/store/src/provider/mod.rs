@@ -36,9 +36,12 @@ mod citizens;
 mod consents;
 mod jobs;
 mod notify;
+mod profile;
 mod screening;
 mod storage;
 mod threads;
+
+pub use profile::{ProfileChange, PROFILE_CHANGED};
 
 const DAY_MS: i64 = 86_400_000;
 

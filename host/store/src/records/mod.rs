@@ -13,6 +13,10 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use jobunivers_core::problem::{Problem, Result};
+
+mod profile;
+pub use profile::*;
+
 /// A table that holds data about citizens, and how to pick one citizen's rows of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CitizenTable {
@@ -86,6 +90,18 @@ pub const CITIZEN_TABLES: &[CitizenTable] = &[
     },
     CitizenTable {
         name: "monitor_visits",
+        rows: "citizen_id = $1",
+    },
+    CitizenTable {
+        name: "block_events",
+        rows: "citizen_id = $1",
+    },
+    CitizenTable {
+        name: "profile_changes",
+        rows: "citizen_id = $1",
+    },
+    CitizenTable {
+        name: "contact_preferences",
         rows: "citizen_id = $1",
     },
     CitizenTable {
