@@ -24,12 +24,13 @@
 //!   in as each role, a bounded number of cases per operation with a fixed seed. Any
 //!   5xx, undocumented status, content type or header, or body that does not match its
 //!   schema fails it (`contract.rs`).
-//! - `fuzz [--seconds N] [--sanitizer address|none] [--seeds] [TARGET...]`: run the fuzz
+//! - `fuzz [--seconds N] [--sanitizer address|none] [--dev] [--seeds] [TARGET...]`: run the fuzz
 //!   targets of `fuzz/` (`package`, `manifest`, `page`, `component`; all by default) with
 //!   cargo fuzz and libFuzzer for N seconds each (60 by default), under AddressSanitizer
 //!   on the stable toolchain (`RUSTC_BOOTSTRAP=1`); fails if any finds a crash. Needs
-//!   `cargo install cargo-fuzz --locked`. `--seeds` first writes the seed corpora again
-//!   (`fuzz/seeds`; alone, it only does that). See FUZZING.md.
+//!   `cargo install cargo-fuzz --locked`. `--dev` builds at `opt-level = 1` (CI's short
+//!   run). `--seeds` first writes the seed corpora again (`fuzz/seeds`; alone, it only
+//!   does that). See FUZZING.md.
 
 mod contract;
 mod fuzz;

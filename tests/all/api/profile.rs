@@ -213,7 +213,6 @@ async fn bad_input_is_named_field_by_field_and_writes_nothing() {
             vec![
                 "/available_from",
                 "/contact/channels/gossip",
-                "/contact/channels/jobs/0",
                 "/contact/channels/jobs/1",
                 "/contact/email",
                 "/contact/mobile",
