@@ -1,6 +1,7 @@
 // The citizen's part of the journey: signs in, sees the universe, uses a block's form
 // (a field error, then valid), chats with the chatbot and asks for a person (a dialogue
-// thread), reads the inbox, looks at "my data" (withdraws and re-grants a consent,
+// thread), reads the inbox, keeps their profile (a job wish the job log then offers),
+// looks at "my data" (withdraws and re-grants a consent,
 // downloads the export, the erasure's confirmation), switches to English, reads the
 // accessibility statement; then the main pages again at 360 px.
 
@@ -137,6 +138,50 @@ export const steps = [
     },
   },
   {
+    name: "keeps their profile: a job wish found by its Danish label, a field error, then valid; the job log offers it",
+    run: async (j) => {
+      const page = j.state.citizenPage;
+      await j.goto(page, "/universe");
+      await page.getByRole("link", { name: "Min profil" }).click();
+      await page.getByRole("heading", { level: 1, name: "Min profil" }).waitFor();
+      await j.check(page, "profile");
+      await page.getByLabel("Søg efter en stilling").fill("truck");
+      await page.getByRole("button", { name: "Søg", exact: true }).click();
+      await page.waitForLoadState("load");
+      await page.getByRole("button", { name: /^Tilføj\s*:\s*Truckfører$/ }).click();
+      await page.waitForLoadState("load");
+      await page.getByText("Din profil er gemt.").waitFor();
+      j.expect(
+        (await page.getByRole("button", { name: /^Fjern\s*:\s*Truckfører$/ }).count()) === 1,
+        "the job wish is in the profile",
+      );
+      // A postal code of three digits: the error at its field, the summary focused.
+      await page.getByLabel("Postnummer, hvor du søger job").fill("800");
+      await page.getByLabel("By", { exact: true }).fill("Aarhus C");
+      await page.getByLabel(/pendle/).fill("20");
+      await page.getByRole("button", { name: /^Gem\s*:\s*Hvor og hvornår$/ }).click();
+      await page.waitForLoadState("load");
+      await page.getByText("Skriv et dansk postnummer med fire cifre.").first().waitFor();
+      await j.check(page, "profile-error");
+      await page.getByLabel("Postnummer, hvor du søger job").fill("8000");
+      await page.getByRole("button", { name: /^Gem\s*:\s*Hvor og hvornår$/ }).click();
+      await page.waitForLoadState("load");
+      await page.getByText("Din profil er gemt.").waitFor();
+      // The job log block reads the profile: its form offers the new job wish.
+      await j.goto(page, "/universe");
+      const log = block(page, /Joblog/);
+      await log.getByRole("link", { name: /^Åbn/ }).click();
+      await page.waitForLoadState("load");
+      const add = page.getByRole("button", { name: /Registrér|Tilføj|Ny ansøgning/ }).first();
+      if ((await page.getByLabel("Hvilket jobønske hører den til?").count()) === 0 && (await add.count()) > 0) {
+        await add.click();
+        await page.waitForLoadState("load");
+      }
+      const options = await page.getByLabel("Hvilket jobønske hører den til?").locator("option").allTextContents();
+      j.expect(options.includes("Truckfører"), `the job log offers the new job wish: ${options.join(", ")}`);
+    },
+  },
+  {
     name: "withdraws and re-grants a consent in my data",
     run: async (j) => {
       const page = j.state.citizenPage;
@@ -227,6 +272,8 @@ export const steps = [
       await j.check(page, "mobile-inbox");
       await j.goto(page, "/my-data");
       await j.check(page, "mobile-my-data");
+      await j.goto(page, "/profile");
+      await j.check(page, "mobile-profile");
       if (j.state.threadUrl) {
         await page.goto(j.state.threadUrl);
         await j.check(page, "mobile-thread");
