@@ -357,7 +357,8 @@ pub(crate) async fn one(world: &World, pick: u64) -> Result<Vec<String>, String>
                 .await;
             expect(res, &[204], "uninstall").await.map(|_| Vec::new())
         }
-        94..=98 => {
+        // One pick in a thousand is the broken upload; the rest of the slot publishes.
+        94..=98 | 99 if pick / 100 % 10 != 0 => {
             let res = w
                 .client
                 .post(format!("{}/api/v1/packages", w.base))
