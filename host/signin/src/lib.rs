@@ -240,6 +240,12 @@ impl Signin {
             .await
     }
 
+    /// Forget the sign-in of `state` (the provider answered with an error).
+    pub async fn finish_cancelled(&self, state: &str) -> Result<(), Problem> {
+        self.pending.take(state).await?;
+        Ok(())
+    }
+
     /// The pseudonymous citizen id of a provider's subject: an HMAC under the host's
     /// key, so the subject (which may be a CPR-derived identifier) is never stored.
     pub fn pseudonym(&self, provider: &Provider, subject: &str) -> String {

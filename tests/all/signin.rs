@@ -1,0 +1,646 @@
+//! Signing in through a real OpenID provider (npm's oidc-provider, tests/oidc/), on both
+//! backends: the whole authorization code flow over HTTP, the provider's login form
+//! filled in like a person would, redirects followed by hand. A citizen never seen
+//! before is enrolled and gets their universe; staff get the role their groups map to;
+//! a wrong nonce, a tampered state, a replayed callback, an expired ID token and a
+//! token signed with a key the provider does not publish are refused, and write
+//! nothing.
+
+use std::collections::BTreeMap;
+use std::io::BufRead as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use sqlx::Row as _;
+
+use crate::api::{spawn_apps_with, TestApp};
+
+/// The provider process; stopped when dropped.
+struct OidcProvider {
+    child: Child,
+    issuer: String,
+    _dir: tempfile::TempDir,
+    config: PathBuf,
+}
+
+impl Drop for OidcProvider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn oidc_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/oidc")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Start the provider for a host at `redirect_base`, and write the host's provider file.
+fn start_provider(redirect_base: &str) -> OidcProvider {
+    let dir = oidc_dir();
+    assert!(
+        dir.join("node_modules/oidc-provider").is_dir(),
+        "the test OpenID provider is not installed: run `npm ci --prefix tests/oidc` (needs node 20.19 or newer)"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let key = tmp.path().join("staff.pem");
+    let mut child = Command::new("node")
+        .arg(dir.join("provider.mjs"))
+        .args(["--redirect-base", redirect_base, "--staff-key-out"])
+        .arg(&key)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("node runs (install Node.js 20.19 or newer)");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let ready: serde_json::Value = serde_json::from_str(&line)
+        .unwrap_or_else(|e| panic!("the provider did not start ({e}): {line:?}"));
+    let issuer = ready["issuer"].as_str().unwrap().to_owned();
+    let config = tmp.path().join("oidc.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[[provider]]
+name = "citizens"
+display_name = "MitID (test)"
+display_name_en = "MitID (test, English)"
+issuer = "{issuer}"
+client_id = "jobunivers-citizens"
+auth_method = "client_secret_basic"
+client_secret = "citizens-secret-for-the-tests-only"
+algorithms = ["RS256", "ES256"]
+kind = "citizen"
+scopes = ["municipality"]
+municipality_claim = "municipality"
+
+[[provider]]
+name = "staff"
+display_name = "Kommunens login (test)"
+issuer = "{issuer}"
+client_id = "jobunivers-staff"
+auth_method = "private_key_jwt"
+private_key = "staff.pem"
+private_key_id = "jobunivers-staff-1"
+kind = "staff"
+scopes = ["groups"]
+staff_claim = "groups"
+staff = [
+  {{ value = "aarhus-caseworkers", role = "caseworker", municipality = "0751" }},
+  {{ value = "aarhus-admins", role = "admin", municipality = "0751" }},
+]
+"#
+        ),
+    )
+    .unwrap();
+    OidcProvider {
+        child,
+        issuer,
+        _dir: tmp,
+        config,
+    }
+}
+
+impl OidcProvider {
+    /// Hide (or show again) the key the provider signs with from its JWKS.
+    async fn hide_signing_key(&self, hide: bool) {
+        let url = format!("{}/test-control/jwks?hide={}", self.issuer, u8::from(hide));
+        assert!(reqwest::get(url).await.unwrap().status().is_success());
+    }
+
+    /// Set the provider's clock off by `seconds`.
+    async fn clock_offset(&self, seconds: i64) {
+        let url = format!("{}/test-control/clock?offset={seconds}", self.issuer);
+        assert!(reqwest::get(url).await.unwrap().status().is_success());
+    }
+}
+
+/// A host per backend, each with its own provider.
+async fn spawn() -> Vec<(TestApp, OidcProvider)> {
+    let mut ready: Vec<(u16, OidcProvider)> = (0..2)
+        .map(|_| {
+            let port = free_port();
+            (port, start_provider(&format!("http://127.0.0.1:{port}")))
+        })
+        .collect();
+    let configs: Vec<(u16, PathBuf)> = ready.iter().map(|(p, o)| (*p, o.config.clone())).collect();
+    let next = AtomicUsize::new(0);
+    let apps = spawn_apps_with(|config| {
+        let (port, path) = &configs[next.fetch_add(1, Ordering::SeqCst)];
+        config.addr = format!("127.0.0.1:{port}").parse().unwrap();
+        config.public_url = Some(format!("http://127.0.0.1:{port}"));
+        config.oidc_config = Some(path.clone());
+    })
+    .await;
+    apps.into_iter()
+        .map(|app| {
+            let i = ready
+                .iter()
+                .position(|(p, _)| app.url.ends_with(&format!(":{p}")))
+                .unwrap();
+            (app, ready.remove(i).1)
+        })
+        .collect()
+}
+
+/// A browser: cookies per port (host and provider share 127.0.0.1), no redirects
+/// followed by itself.
+struct Agent {
+    client: reqwest::Client,
+    jars: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+struct Answer {
+    status: u16,
+    location: String,
+    body: String,
+}
+
+fn origin(url: &str) -> String {
+    let after = url.find("://").unwrap() + 3;
+    let end = url[after..].find('/').map_or(url.len(), |i| after + i);
+    url[..end].to_owned()
+}
+
+impl Agent {
+    fn new() -> Self {
+        Self {
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .pool_max_idle_per_host(0)
+                .build()
+                .unwrap(),
+            jars: BTreeMap::new(),
+        }
+    }
+
+    fn jar(&mut self, url: &str) -> &mut BTreeMap<String, String> {
+        self.jars.entry(origin(url)).or_default()
+    }
+
+    async fn send(&mut self, req: reqwest::RequestBuilder, url: &str) -> Answer {
+        let cookie: Vec<String> = self.jar(url).iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let req = if cookie.is_empty() {
+            req
+        } else {
+            req.header(COOKIE, cookie.join("; "))
+        };
+        let res = req.header("accept", "text/html").send().await.unwrap();
+        let status = res.status().as_u16();
+        for c in res.headers().get_all(SET_COOKIE) {
+            let c = c.to_str().unwrap().to_owned();
+            let (k, v) = c.split(';').next().unwrap().split_once('=').unwrap();
+            let gone = c.contains("Max-Age=0") || c.contains("expires=Thu, 01 Jan 1970");
+            let jar = self.jar(url);
+            if gone || v.is_empty() {
+                jar.remove(k);
+            } else {
+                jar.insert(k.to_owned(), v.to_owned());
+            }
+        }
+        let location = res
+            .headers()
+            .get(LOCATION)
+            .map(|l| l.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let location = if location.starts_with('/') {
+            format!("{}{location}", origin(url))
+        } else {
+            location
+        };
+        Answer {
+            status,
+            location,
+            body: res.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&mut self, url: &str) -> Answer {
+        let req = self.client.get(url);
+        self.send(req, url).await
+    }
+
+    async fn post(&mut self, url: &str, fields: &[(&str, &str)]) -> Answer {
+        let body = fields
+            .iter()
+            .fold(form_urlencoded::Serializer::new(String::new()), |mut s, (k, v)| {
+                s.append_pair(k, v);
+                s
+            })
+            .finish();
+        let req = self
+            .client
+            .post(url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        self.send(req, url).await
+    }
+
+    /// Start a sign-in at the host: the provider's authorization address.
+    async fn start(&mut self, app: &TestApp, provider: &str) -> String {
+        let res = self.get(&format!("{}/signin/{provider}", app.url)).await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        assert!(self.jar(&app.url).contains_key("ju_signin"));
+        res.location
+    }
+
+    /// At the provider: follow its redirects and fill in its login form as `login`,
+    /// until it sends the browser back to the host; the callback address (not yet
+    /// visited).
+    async fn at_provider(&mut self, app: &TestApp, authorize: &str, login: &str) -> String {
+        let mut url = authorize.to_owned();
+        for _ in 0..10 {
+            if url.starts_with(&app.url) {
+                return url;
+            }
+            let res = self.get(&url).await;
+            if res.status == 303 || res.status == 302 {
+                url = res.location;
+                continue;
+            }
+            assert_eq!(res.status, 200, "{url}: {}", res.body);
+            let action = form_action(&res.body);
+            let action = if action.starts_with('/') {
+                format!("{}{action}", origin(&url))
+            } else {
+                action
+            };
+            let res = if res.body.contains("name=\"login\"") {
+                self.post(&action, &[("prompt", "login"), ("login", login), ("password", "x")])
+                    .await
+            } else {
+                self.post(&action, &[("prompt", "consent")]).await
+            };
+            assert!(matches!(res.status, 302 | 303), "{}", res.body);
+            url = res.location;
+        }
+        panic!("the provider never sent the browser back");
+    }
+
+    /// A whole sign-in: the host's answer to the callback, and the callback address.
+    async fn sign_in(&mut self, app: &TestApp, provider: &str, login: &str) -> (Answer, String) {
+        let authorize = self.start(app, provider).await;
+        let callback = self.at_provider(app, &authorize, login).await;
+        (self.get(&callback).await, callback)
+    }
+}
+
+fn form_action(html: &str) -> String {
+    let start = html.find("action=\"").expect("a form") + 8;
+    let end = html[start..].find('"').unwrap() + start;
+    html[start..end].replace("&#x2F;", "/").replace("&amp;", "&")
+}
+
+/// Replace a query parameter's value in `url`.
+fn with_param(url: &str, name: &str, value: &str) -> String {
+    let (base, query) = url.split_once('?').unwrap();
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .map(|(k, v)| if k == name { (k, value.to_owned()) } else { (k, v) })
+        .collect();
+    let q = pairs
+        .iter()
+        .fold(form_urlencoded::Serializer::new(String::new()), |mut s, (k, v)| {
+            s.append_pair(k, v);
+            s
+        })
+        .finish();
+    format!("{base}?{q}")
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query(sql)
+        .fetch_one(app.server.market.db().pool())
+        .await
+        .unwrap()
+        .try_get::<i64, _>(0)
+        .unwrap()
+}
+
+async fn citizens(app: &TestApp) -> Vec<(String, String)> {
+    sqlx::query("SELECT id, municipality_code FROM citizens ORDER BY id")
+        .fetch_all(app.server.market.db().pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.try_get("id").unwrap(), r.try_get("municipality_code").unwrap()))
+        .collect()
+}
+
+async fn sessions(app: &TestApp) -> i64 {
+    count(app, "SELECT COUNT(*) FROM sessions").await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_citizen_never_seen_signs_in_is_enrolled_and_gets_their_universe() {
+    for (app, _provider) in spawn().await {
+        let backend = app.backend;
+        let mut b = Agent::new();
+        let login = b.get(&format!("{}/login", app.url)).await;
+        assert!(login.body.contains("Log ind med MitID (test)"), "{}", login.body);
+        assert!(login.body.contains("href=\"/signin/citizens\""));
+        assert!(login.body.contains("Log ind med Kommunens login (test)"));
+        assert!(citizens(&app).await.is_empty());
+
+        let (done, callback) = b.sign_in(&app, "citizens", "anna").await;
+        assert_eq!(done.status, 303, "{backend}: {}", done.body);
+        assert_eq!(done.location, format!("{}/universe", app.url));
+        let page = b.get(&format!("{}/universe", app.url)).await;
+        assert_eq!(page.status, 200, "{backend}: {}", page.body);
+        assert!(page.body.contains("Du er logget ind."), "{}", page.body);
+
+        // Enrolled under a pseudonym, in the municipality the provider said.
+        let enrolled = citizens(&app).await;
+        assert_eq!(enrolled.len(), 1, "{backend}");
+        let (id, code) = &enrolled[0];
+        assert_eq!(code, "0751");
+        assert!(id.starts_with("c-") && id.len() == 42, "{id}");
+        assert!(!id.contains("anna"));
+        assert_eq!(
+            count(&app, "SELECT COUNT(*) FROM sessions WHERE provider = 'citizens' AND role = 'citizen' AND tenant = '0751'").await,
+            1,
+            "{backend}"
+        );
+
+        // The callback used again (with its cookie, as a thief who copied both would):
+        // refused, and no second session.
+        b.jar(&app.url).insert("ju_signin".into(), with_state(&callback));
+        let replay = b.get(&callback).await;
+        assert_eq!(replay.status, 400, "{backend}: {}", replay.body);
+        assert!(replay.body.contains("already used"), "{}", replay.body);
+        assert_eq!(sessions(&app).await, 1, "{backend}");
+
+        // Signing in again (another browser) is the same citizen.
+        let mut again = Agent::new();
+        let (done, _) = again.sign_in(&app, "citizens", "anna").await;
+        assert_eq!(done.status, 303, "{backend}: {}", done.body);
+        assert_eq!(citizens(&app).await.len(), 1, "{backend}");
+
+        // Signing out ends the session here and sends the browser to the provider's
+        // end-session endpoint, which sends it back to the login page.
+        let csrf = csrf_of(&page.body);
+        let out = b
+            .post(&format!("{}/logout", app.url), &[("jbu:csrf", &csrf)])
+            .await;
+        assert_eq!(out.status, 303, "{backend}");
+        assert!(out.location.starts_with(&format!("{}/session/end?", _provider.issuer)), "{}", out.location);
+        assert!(out.location.contains("client_id=jobunivers-citizens"), "{}", out.location);
+        assert!(out.location.contains("post_logout_redirect_uri="), "{}", out.location);
+        assert_eq!(sessions(&app).await, 1, "{backend}");
+        let page = b.get(&format!("{}/universe", app.url)).await;
+        assert_eq!(page.status, 303, "{backend}");
+    }
+}
+
+fn with_state(callback: &str) -> String {
+    let query = callback.split_once('?').unwrap().1;
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned()
+}
+
+fn csrf_of(html: &str) -> String {
+    let marker = "name=\"jbu:csrf\" value=\"";
+    let start = html.find(marker).expect("a form") + marker.len();
+    html[start..start + 64].to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_first_sign_ins_of_one_citizen_enrol_them_once() {
+    for (app, _provider) in spawn().await {
+        let backend = app.backend;
+        let mut agents = Vec::new();
+        let mut callbacks = Vec::new();
+        for _ in 0..3 {
+            let mut a = Agent::new();
+            let authorize = a.start(&app, "citizens").await;
+            callbacks.push(a.at_provider(&app, &authorize, "bent").await);
+            agents.push(a);
+        }
+        let answers = futures_util::future::join_all(
+            agents
+                .iter_mut()
+                .zip(&callbacks)
+                .map(|(a, c)| a.get(c)),
+        )
+        .await;
+        for a in &answers {
+            assert_eq!(a.status, 303, "{backend}: {}", a.body);
+        }
+        let enrolled = citizens(&app).await;
+        assert_eq!(enrolled.len(), 1, "{backend}");
+        assert_eq!(enrolled[0].1, "0101");
+        assert_eq!(sessions(&app).await, 3, "{backend}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn staff_get_the_role_their_groups_map_to() {
+    for (app, _provider) in spawn().await {
+        let backend = app.backend;
+        // The staff client authenticates with private_key_jwt.
+        let mut karen = Agent::new();
+        let (done, _) = karen.sign_in(&app, "staff", "karen").await;
+        assert_eq!(done.status, 303, "{backend}: {}", done.body);
+        assert_eq!(done.location, format!("{}/caseworker", app.url));
+        let page = karen.get(&format!("{}/caseworker", app.url)).await;
+        assert_eq!(page.status, 200, "{backend}: {}", page.body);
+        assert_eq!(
+            count(&app, "SELECT COUNT(*) FROM sessions WHERE role = 'caseworker' AND tenant = '0751' AND subject = 'staff.karen'").await,
+            1,
+            "{backend}"
+        );
+        // A caseworker cannot use the admin's pages.
+        let admin_page = karen.get(&format!("{}/admin", app.url)).await;
+        assert_eq!(admin_page.status, 403, "{backend}");
+
+        let mut lars = Agent::new();
+        let (done, _) = lars.sign_in(&app, "staff", "lars").await;
+        assert_eq!(done.location, format!("{}/admin", app.url), "{backend}: {}", done.body);
+        assert_eq!(lars.get(&format!("{}/admin", app.url)).await.status, 200);
+
+        // No mapped group: a plain page, no session.
+        let mut nina = Agent::new();
+        let (done, _) = nina.sign_in(&app, "staff", "nina").await;
+        assert_eq!(done.status, 403, "{backend}: {}", done.body);
+        assert!(done.body.contains("Du har ikke en rolle i Jobunivers"), "{}", done.body);
+        assert!(!nina.jar(&app.url).contains_key("ju_session"));
+        assert_eq!(sessions(&app).await, 2, "{backend}");
+        assert!(citizens(&app).await.is_empty());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_citizen_without_a_known_municipality_is_told_what_to_do() {
+    for (app, _provider) in spawn().await {
+        let backend = app.backend;
+        for login in ["ukendt", "uden"] {
+            let mut b = Agent::new();
+            let (done, _) = b.sign_in(&app, "citizens", login).await;
+            assert_eq!(done.status, 403, "{backend}: {}", done.body);
+            assert!(done.body.contains("Vi kan ikke se, hvilken kommune du hører til"), "{}", done.body);
+            assert!(done.body.contains("Kontakt dit jobcenter"));
+        }
+        // In English too.
+        let mut b = Agent::new();
+        b.get(&format!("{}/login?lang=en", app.url)).await;
+        let (done, _) = b.sign_in(&app, "citizens", "uden").await;
+        assert!(done.body.contains("We cannot tell which municipality you belong to"), "{}", done.body);
+        assert!(citizens(&app).await.is_empty(), "{backend}");
+        assert_eq!(sessions(&app).await, 0, "{backend}");
+    }
+}
+
+/// Whatever was refused left no session and no citizen behind.
+async fn nothing_written(app: &TestApp) {
+    assert_eq!(sessions(app).await, 0, "{}", app.backend);
+    assert!(citizens(app).await.is_empty(), "{}", app.backend);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_nonce_a_tampered_state_and_a_foreign_callback_are_refused() {
+    for (app, _provider) in spawn().await {
+        let backend = app.backend;
+        // The authorization request's nonce changed on the way: the provider signs an
+        // ID token with that nonce, which is not the one the host keeps.
+        let mut b = Agent::new();
+        let authorize = b.start(&app, "citizens").await;
+        let tampered = with_param(&authorize, "nonce", "a-nonce-the-host-never-made");
+        let callback = b.at_provider(&app, &tampered, "anna").await;
+        let res = b.get(&callback).await;
+        assert_eq!(res.status, 400, "{backend}: {}", res.body);
+        assert!(res.body.contains("nonce"), "{}", res.body);
+        nothing_written(&app).await;
+
+        // The state changed in the callback: not this browser's sign-in.
+        let mut b = Agent::new();
+        let authorize = b.start(&app, "citizens").await;
+        let callback = b.at_provider(&app, &authorize, "anna").await;
+        let res = b.get(&with_param(&callback, "state", "made-up-state")).await;
+        assert_eq!(res.status, 400, "{backend}: {}", res.body);
+        assert!(res.body.contains("does not belong to a sign-in started in this browser"), "{}", res.body);
+        nothing_written(&app).await;
+
+        // A callback carried to another browser (login CSRF): refused there.
+        let mut victim_of = Agent::new();
+        let authorize = victim_of.start(&app, "citizens").await;
+        let callback = victim_of.at_provider(&app, &authorize, "anna").await;
+        let mut victim = Agent::new();
+        let res = victim.get(&callback).await;
+        assert_eq!(res.status, 400, "{backend}: {}", res.body);
+        nothing_written(&app).await;
+
+        // The provider's error (the person cancelled) ends the sign-in politely.
+        let mut b = Agent::new();
+        let authorize = b.start(&app, "citizens").await;
+        let state = with_state(&authorize);
+        let res = b
+            .get(&format!("{}/signin/citizens/callback?error=access_denied&state={state}", app.url))
+            .await;
+        assert_eq!(res.status, 400, "{backend}: {}", res.body);
+        nothing_written(&app).await;
+
+        // An unknown provider.
+        let res = b.get(&format!("{}/signin/nobody", app.url)).await;
+        assert_eq!(res.status, 404, "{backend}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_expired_id_token_is_refused() {
+    for (app, provider) in spawn().await {
+        let backend = app.backend;
+        let mut b = Agent::new();
+        let authorize = b.start(&app, "citizens").await;
+        let callback = b.at_provider(&app, &authorize, "anna").await;
+        // The provider's clock runs 400 s behind when it issues the ID token: with its
+        // 300 s lifetime, the token expired before it was made.
+        provider.clock_offset(-400).await;
+        let res = b.get(&callback).await;
+        provider.clock_offset(0).await;
+        assert_eq!(res.status, 400, "{backend}: {}", res.body);
+        assert!(res.body.contains("expired"), "{}", res.body);
+        nothing_written(&app).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keys_are_fetched_again_for_a_new_kid_and_an_unknown_key_is_refused() {
+    for (app, provider) in spawn().await {
+        let backend = app.backend;
+        // The provider signs with a key it does not publish: the host discovers it
+        // without that key, fetches the keys again when the token names it, still
+        // does not find it, and refuses.
+        provider.hide_signing_key(true).await;
+        let mut b = Agent::new();
+        let authorize = b.start(&app, "citizens").await;
+        let callback = b.at_provider(&app, &authorize, "bent").await;
+        let res = b.get(&callback).await;
+        assert_eq!(res.status, 400, "{backend}: {}", res.body);
+        assert!(res.body.contains("key the provider does not publish"), "{}", res.body);
+        nothing_written(&app).await;
+
+        // The key is rotated in (published now): the host, which cached the keys
+        // without it, fetches them again for the new kid and accepts the token.
+        let mut b = Agent::new();
+        let authorize = b.start(&app, "citizens").await;
+        let callback = b.at_provider(&app, &authorize, "anna").await;
+        provider.hide_signing_key(false).await;
+        let res = b.get(&callback).await;
+        assert_eq!(res.status, 303, "{backend}: {}", res.body);
+        assert_eq!(sessions(&app).await, 1, "{backend}");
+        assert_eq!(citizens(&app).await.len(), 1, "{backend}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mistake_in_the_provider_file_stops_the_start_and_names_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("oidc.toml");
+    std::fs::write(
+        &file,
+        r#"
+[[provider]]
+name = "citizens"
+display_name = "MitID"
+issuer = "https://broker.example"
+client_id = "jobunivers"
+auth_method = "client_secret_post"
+kind = "citizen"
+municipality_claim = "municipality"
+"#,
+    )
+    .unwrap();
+    let mut config = jobunivers_host::server::ServerConfig::new(dir.path().to_owned());
+    config.addr = "127.0.0.1:0".parse().unwrap();
+    config.static_dir = None;
+    config.public_url = Some("https://jobunivers.example".into());
+    config.oidc_config = Some(file.clone());
+    let err = jobunivers_host::server::start(config.clone()).await.unwrap_err().to_string();
+    assert!(err.contains("citizens") && err.contains("`client_secret`"), "{err}");
+    // Without a public address the providers cannot send the browser back.
+    std::fs::write(
+        &file,
+        std::fs::read_to_string(&file).unwrap() + "client_secret = \"s\"\n",
+    )
+    .unwrap();
+    config.public_url = None;
+    let err = jobunivers_host::server::start(config).await.unwrap_err().to_string();
+    assert!(err.contains("--public-url"), "{err}");
+    assert!(!Path::new(&dir.path().join("jobunivers.db")).exists());
+}
