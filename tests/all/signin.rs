@@ -192,7 +192,11 @@ impl Agent {
     }
 
     async fn send(&mut self, req: reqwest::RequestBuilder, url: &str) -> Answer {
-        let cookie: Vec<String> = self.jar(url).iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let cookie: Vec<String> = self
+            .jar(url)
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         let req = if cookie.is_empty() {
             req
         } else {
@@ -236,10 +240,13 @@ impl Agent {
     async fn post(&mut self, url: &str, fields: &[(&str, &str)]) -> Answer {
         let body = fields
             .iter()
-            .fold(form_urlencoded::Serializer::new(String::new()), |mut s, (k, v)| {
-                s.append_pair(k, v);
-                s
-            })
+            .fold(
+                form_urlencoded::Serializer::new(String::new()),
+                |mut s, (k, v)| {
+                    s.append_pair(k, v);
+                    s
+                },
+            )
             .finish();
         let req = self
             .client
@@ -279,8 +286,11 @@ impl Agent {
                 action
             };
             let res = if res.body.contains("name=\"login\"") {
-                self.post(&action, &[("prompt", "login"), ("login", login), ("password", "x")])
-                    .await
+                self.post(
+                    &action,
+                    &[("prompt", "login"), ("login", login), ("password", "x")],
+                )
+                .await
             } else {
                 self.post(&action, &[("prompt", "consent")]).await
             };
@@ -301,7 +311,9 @@ impl Agent {
 fn form_action(html: &str) -> String {
     let start = html.find("action=\"").expect("a form") + 8;
     let end = html[start..].find('"').unwrap() + start;
-    html[start..end].replace("&#x2F;", "/").replace("&amp;", "&")
+    html[start..end]
+        .replace("&#x2F;", "/")
+        .replace("&amp;", "&")
 }
 
 /// Replace a query parameter's value in `url`.
@@ -309,14 +321,23 @@ fn with_param(url: &str, name: &str, value: &str) -> String {
     let (base, query) = url.split_once('?').unwrap();
     let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
         .into_owned()
-        .map(|(k, v)| if k == name { (k, value.to_owned()) } else { (k, v) })
+        .map(|(k, v)| {
+            if k == name {
+                (k, value.to_owned())
+            } else {
+                (k, v)
+            }
+        })
         .collect();
     let q = pairs
         .iter()
-        .fold(form_urlencoded::Serializer::new(String::new()), |mut s, (k, v)| {
-            s.append_pair(k, v);
-            s
-        })
+        .fold(
+            form_urlencoded::Serializer::new(String::new()),
+            |mut s, (k, v)| {
+                s.append_pair(k, v);
+                s
+            },
+        )
         .finish();
     format!("{base}?{q}")
 }
@@ -336,7 +357,12 @@ async fn citizens(app: &TestApp) -> Vec<(String, String)> {
         .await
         .unwrap()
         .iter()
-        .map(|r| (r.try_get("id").unwrap(), r.try_get("municipality_code").unwrap()))
+        .map(|r| {
+            (
+                r.try_get("id").unwrap(),
+                r.try_get("municipality_code").unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -350,7 +376,11 @@ async fn a_citizen_never_seen_signs_in_is_enrolled_and_gets_their_universe() {
         let backend = app.backend;
         let mut b = Agent::new();
         let login = b.get(&format!("{}/login", app.url)).await;
-        assert!(login.body.contains("Log ind med MitID (test)"), "{}", login.body);
+        assert!(
+            login.body.contains("Log ind med MitID (test)"),
+            "{}",
+            login.body
+        );
         assert!(login.body.contains("href=\"/signin/citizens\""));
         assert!(login.body.contains("Log ind med Kommunens login (test)"));
         assert!(citizens(&app).await.is_empty());
@@ -377,7 +407,8 @@ async fn a_citizen_never_seen_signs_in_is_enrolled_and_gets_their_universe() {
 
         // The callback used again (with its cookie, as a thief who copied both would):
         // refused, and no second session.
-        b.jar(&app.url).insert("ju_signin".into(), with_state(&callback));
+        b.jar(&app.url)
+            .insert("ju_signin".into(), with_state(&callback));
         let replay = b.get(&callback).await;
         assert_eq!(replay.status, 400, "{backend}: {}", replay.body);
         assert!(replay.body.contains("already used"), "{}", replay.body);
@@ -396,9 +427,22 @@ async fn a_citizen_never_seen_signs_in_is_enrolled_and_gets_their_universe() {
             .post(&format!("{}/logout", app.url), &[("jbu:csrf", &csrf)])
             .await;
         assert_eq!(out.status, 303, "{backend}");
-        assert!(out.location.starts_with(&format!("{}/session/end?", _provider.issuer)), "{}", out.location);
-        assert!(out.location.contains("client_id=jobunivers-citizens"), "{}", out.location);
-        assert!(out.location.contains("post_logout_redirect_uri="), "{}", out.location);
+        assert!(
+            out.location
+                .starts_with(&format!("{}/session/end?", _provider.issuer)),
+            "{}",
+            out.location
+        );
+        assert!(
+            out.location.contains("client_id=jobunivers-citizens"),
+            "{}",
+            out.location
+        );
+        assert!(
+            out.location.contains("post_logout_redirect_uri="),
+            "{}",
+            out.location
+        );
         assert_eq!(sessions(&app).await, 1, "{backend}");
         let page = b.get(&format!("{}/universe", app.url)).await;
         assert_eq!(page.status, 303, "{backend}");
@@ -433,10 +477,7 @@ async fn concurrent_first_sign_ins_of_one_citizen_enrol_them_once() {
             agents.push(a);
         }
         let answers = futures_util::future::join_all(
-            agents
-                .iter_mut()
-                .zip(&callbacks)
-                .map(|(a, c)| a.get(c)),
+            agents.iter_mut().zip(&callbacks).map(|(a, c)| a.get(c)),
         )
         .await;
         for a in &answers {
@@ -471,14 +512,23 @@ async fn staff_get_the_role_their_groups_map_to() {
 
         let mut lars = Agent::new();
         let (done, _) = lars.sign_in(&app, "staff", "lars").await;
-        assert_eq!(done.location, format!("{}/admin", app.url), "{backend}: {}", done.body);
+        assert_eq!(
+            done.location,
+            format!("{}/admin", app.url),
+            "{backend}: {}",
+            done.body
+        );
         assert_eq!(lars.get(&format!("{}/admin", app.url)).await.status, 200);
 
         // No mapped group: a plain page, no session.
         let mut nina = Agent::new();
         let (done, _) = nina.sign_in(&app, "staff", "nina").await;
         assert_eq!(done.status, 403, "{backend}: {}", done.body);
-        assert!(done.body.contains("Du har ikke en rolle i Jobunivers"), "{}", done.body);
+        assert!(
+            done.body.contains("Du har ikke en rolle i Jobunivers"),
+            "{}",
+            done.body
+        );
         assert!(!nina.jar(&app.url).contains_key("ju_session"));
         assert_eq!(sessions(&app).await, 2, "{backend}");
         assert!(citizens(&app).await.is_empty());
@@ -493,14 +543,24 @@ async fn a_citizen_without_a_known_municipality_is_told_what_to_do() {
             let mut b = Agent::new();
             let (done, _) = b.sign_in(&app, "citizens", login).await;
             assert_eq!(done.status, 403, "{backend}: {}", done.body);
-            assert!(done.body.contains("Vi kan ikke se, hvilken kommune du hører til"), "{}", done.body);
+            assert!(
+                done.body
+                    .contains("Vi kan ikke se, hvilken kommune du hører til"),
+                "{}",
+                done.body
+            );
             assert!(done.body.contains("Kontakt dit jobcenter"));
         }
         // In English too.
         let mut b = Agent::new();
         b.get(&format!("{}/login?lang=en", app.url)).await;
         let (done, _) = b.sign_in(&app, "citizens", "uden").await;
-        assert!(done.body.contains("We cannot tell which municipality you belong to"), "{}", done.body);
+        assert!(
+            done.body
+                .contains("We cannot tell which municipality you belong to"),
+            "{}",
+            done.body
+        );
         assert!(citizens(&app).await.is_empty(), "{backend}");
         assert_eq!(sessions(&app).await, 0, "{backend}");
     }
@@ -531,9 +591,16 @@ async fn a_wrong_nonce_a_tampered_state_and_a_foreign_callback_are_refused() {
         let mut b = Agent::new();
         let authorize = b.start(&app, "citizens").await;
         let callback = b.at_provider(&app, &authorize, "anna").await;
-        let res = b.get(&with_param(&callback, "state", "made-up-state")).await;
+        let res = b
+            .get(&with_param(&callback, "state", "made-up-state"))
+            .await;
         assert_eq!(res.status, 400, "{backend}: {}", res.body);
-        assert!(res.body.contains("does not belong to a sign-in started in this browser"), "{}", res.body);
+        assert!(
+            res.body
+                .contains("does not belong to a sign-in started in this browser"),
+            "{}",
+            res.body
+        );
         nothing_written(&app).await;
 
         // A callback carried to another browser (login CSRF): refused there.
@@ -550,7 +617,10 @@ async fn a_wrong_nonce_a_tampered_state_and_a_foreign_callback_are_refused() {
         let authorize = b.start(&app, "citizens").await;
         let state = with_state(&authorize);
         let res = b
-            .get(&format!("{}/signin/citizens/callback?error=access_denied&state={state}", app.url))
+            .get(&format!(
+                "{}/signin/citizens/callback?error=access_denied&state={state}",
+                app.url
+            ))
             .await;
         assert_eq!(res.status, 400, "{backend}: {}", res.body);
         nothing_written(&app).await;
@@ -592,7 +662,11 @@ async fn keys_are_fetched_again_for_a_new_kid_and_an_unknown_key_is_refused() {
         let callback = b.at_provider(&app, &authorize, "bent").await;
         let res = b.get(&callback).await;
         assert_eq!(res.status, 400, "{backend}: {}", res.body);
-        assert!(res.body.contains("key the provider does not publish"), "{}", res.body);
+        assert!(
+            res.body.contains("key the provider does not publish"),
+            "{}",
+            res.body
+        );
         nothing_written(&app).await;
 
         // The key is rotated in (published now): the host, which cached the keys
@@ -631,8 +705,14 @@ municipality_claim = "municipality"
     config.static_dir = None;
     config.public_url = Some("https://jobunivers.example".into());
     config.oidc_config = Some(file.clone());
-    let err = jobunivers_host::server::start(config.clone()).await.unwrap_err().to_string();
-    assert!(err.contains("citizens") && err.contains("`client_secret`"), "{err}");
+    let err = jobunivers_host::server::start(config.clone())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("citizens") && err.contains("`client_secret`"),
+        "{err}"
+    );
     // Without a public address the providers cannot send the browser back.
     std::fs::write(
         &file,
@@ -640,7 +720,10 @@ municipality_claim = "municipality"
     )
     .unwrap();
     config.public_url = None;
-    let err = jobunivers_host::server::start(config).await.unwrap_err().to_string();
+    let err = jobunivers_host::server::start(config)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("--public-url"), "{err}");
     assert!(!Path::new(&dir.path().join("jobunivers.db")).exists());
 }

@@ -220,22 +220,21 @@ impl ProviderConfig {
         };
         let auth = match self.auth_method {
             AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost => {
-                let secret = match (&self.client_secret, &self.client_secret_file) {
-                    (Some(s), None) => s.clone(),
-                    (None, Some(f)) => {
-                        let bytes = read(f).map_err(|(p, e)| {
-                            bad(n, "client_secret_file", format!("{}: {e}", p.display()))
-                        })?;
-                        String::from_utf8_lossy(&bytes).trim().to_owned()
-                    }
-                    _ => {
-                        return Err(bad(
+                let secret =
+                    match (&self.client_secret, &self.client_secret_file) {
+                        (Some(s), None) => s.clone(),
+                        (None, Some(f)) => {
+                            let bytes = read(f).map_err(|(p, e)| {
+                                bad(n, "client_secret_file", format!("{}: {e}", p.display()))
+                            })?;
+                            String::from_utf8_lossy(&bytes).trim().to_owned()
+                        }
+                        _ => return Err(bad(
                             n,
                             "client_secret",
                             "(or `client_secret_file`, not both) is needed for this auth_method",
-                        ))
-                    }
-                };
+                        )),
+                    };
                 if secret.is_empty() {
                     return Err(bad(n, "client_secret", "is empty"));
                 }
@@ -246,7 +245,11 @@ impl ProviderConfig {
             }
             AuthMethod::PrivateKeyJwt => {
                 let path = self.private_key.as_ref().ok_or_else(|| {
-                    bad(n, "private_key", "(a PEM file) is needed for private_key_jwt")
+                    bad(
+                        n,
+                        "private_key",
+                        "(a PEM file) is needed for private_key_jwt",
+                    )
                 })?;
                 let pem = read(path)
                     .map_err(|(p, e)| bad(n, "private_key", format!("{}: {e}", p.display())))?;
@@ -273,7 +276,11 @@ impl ProviderConfig {
                     }
                 };
                 let key = key.map_err(|e| {
-                    bad(n, "private_key", format!("is not a {alg} private key in PEM: {e}"))
+                    bad(
+                        n,
+                        "private_key",
+                        format!("is not a {alg} private key in PEM: {e}"),
+                    )
                 })?;
                 ClientAuth::PrivateKey {
                     key: std::sync::Arc::new(key),
@@ -457,20 +464,39 @@ scopes = ["municipality"]
     fn each_mistake_names_its_field() {
         let cases = [
             ("client_secret = \"s3cret\"\n", "", "`client_secret`"),
-            ("municipality_claim = \"municipality\"\n", "", "`municipality_claim`"),
-            ("https://broker.example/", "http://broker.example/", "`issuer`"),
-            ("scopes = [\"municipality\"]", "algorithms = [\"HS256\"]", "`algorithms`"),
+            (
+                "municipality_claim = \"municipality\"\n",
+                "",
+                "`municipality_claim`",
+            ),
+            (
+                "https://broker.example/",
+                "http://broker.example/",
+                "`issuer`",
+            ),
+            (
+                "scopes = [\"municipality\"]",
+                "algorithms = [\"HS256\"]",
+                "`algorithms`",
+            ),
             ("name = \"citizens\"", "name = \"Citizens\"", "`name`"),
-            ("auth_method = \"client_secret_basic\"", "auth_method = \"private_key_jwt\"", "`private_key`"),
+            (
+                "auth_method = \"client_secret_basic\"",
+                "auth_method = \"private_key_jwt\"",
+                "`private_key`",
+            ),
         ];
         for (from, to, field) in cases {
             let text = CITIZENS.replace(from, to);
             let err = parse(&text, Path::new(".")).unwrap_err().to_string();
             assert!(err.contains(field), "{field}: {err}");
         }
-        let err = parse(&CITIZENS.replace("kind = \"citizen\"", "kind = \"robot\""), Path::new("."))
-            .unwrap_err()
-            .to_string();
+        let err = parse(
+            &CITIZENS.replace("kind = \"citizen\"", "kind = \"robot\""),
+            Path::new("."),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("kind"), "{err}");
     }
 

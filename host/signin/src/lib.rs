@@ -346,7 +346,10 @@ fn problem(e: OidcError) -> Problem {
         }
         OidcError::TokenRefused(_) | OidcError::IdTokenRefused(_) => {
             tracing::warn!(error = %e, "a sign-in was refused");
-            refused("signin-refused", format!("{e}; start again from the login page"))
+            refused(
+                "signin-refused",
+                format!("{e}; start again from the login page"),
+            )
         }
     }
 }

@@ -13,10 +13,10 @@ use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreJsonWebKeySet, CoreJwsSigningAlgorithm,
 };
 use openidconnect::{
-    AsyncHttpClient, AuthType, AuthorizationCode, ClaimsVerificationError, ClientId,
-    ClientSecret, CsrfToken, HttpRequest, HttpResponse, IssuerUrl, LogoutRequest, Nonce,
-    PkceCodeChallenge, PkceCodeVerifier, PostLogoutRedirectUrl, ProviderMetadataWithLogout,
-    RedirectUrl, Scope, SignatureVerificationError, TokenResponse,
+    AsyncHttpClient, AuthType, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret,
+    CsrfToken, HttpRequest, HttpResponse, IssuerUrl, LogoutRequest, Nonce, PkceCodeChallenge,
+    PkceCodeVerifier, PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl, Scope,
+    SignatureVerificationError, TokenResponse,
 };
 use serde_json::{Map, Value};
 use tokio::sync::RwLock;
@@ -381,9 +381,15 @@ impl Oidc {
         let payload = compact
             .split('.')
             .nth(1)
-            .and_then(|p| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(p).ok())
+            .and_then(|p| {
+                base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(p)
+                    .ok()
+            })
             .and_then(|bytes| serde_json::from_slice::<Map<String, Value>>(&bytes).ok())
-            .ok_or_else(|| OidcError::IdTokenRefused("the ID token's claims cannot be read".into()))?;
+            .ok_or_else(|| {
+                OidcError::IdTokenRefused("the ID token's claims cannot be read".into())
+            })?;
         Ok(Verified {
             subject,
             claims: payload,
@@ -420,9 +426,9 @@ fn describe(e: &ClaimsVerificationError) -> String {
         ClaimsVerificationError::InvalidNonce(_) => "its nonce is not the one sent".into(),
         ClaimsVerificationError::InvalidIssuer(_) => "another issuer signed it".into(),
         ClaimsVerificationError::InvalidAudience(_) => "it is meant for another client".into(),
-        ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoMatchingKey) => {
-            "it is signed with a key the provider does not publish".into()
-        }
+        ClaimsVerificationError::SignatureVerification(
+            SignatureVerificationError::NoMatchingKey,
+        ) => "it is signed with a key the provider does not publish".into(),
         ClaimsVerificationError::SignatureVerification(
             SignatureVerificationError::DisallowedAlg(a),
         ) => format!("its algorithm is not allowed ({a})"),

@@ -150,7 +150,10 @@ impl Ui {
     }
 
     /// Sign citizens and staff in through these OpenID providers.
-    pub fn with_signin(mut self, signin: Option<std::sync::Arc<jobunivers_signin::Signin>>) -> Self {
+    pub fn with_signin(
+        mut self,
+        signin: Option<std::sync::Arc<jobunivers_signin::Signin>>,
+    ) -> Self {
         self.signin = signin;
         self
     }
@@ -159,7 +162,11 @@ impl Ui {
     /// providers' origins allowed as form targets (signing out ends the sign-in at the
     /// provider by a redirect after the form is sent).
     pub fn content_security_policy(&self) -> String {
-        let origins = self.signin.as_ref().map(|s| s.origins()).unwrap_or_default();
+        let origins = self
+            .signin
+            .as_ref()
+            .map(|s| s.origins())
+            .unwrap_or_default();
         if origins.is_empty() {
             return CONTENT_SECURITY_POLICY.to_owned();
         }

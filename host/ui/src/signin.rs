@@ -116,7 +116,10 @@ async fn callback(
         };
         return Err(refused(
             slug,
-            &format!("the sign-in provider ended the sign-in ({}); start again from the login page", short(error)),
+            &format!(
+                "the sign-in provider ended the sign-in ({}); start again from the login page",
+                short(error)
+            ),
         )
         .into());
     }
@@ -136,7 +139,10 @@ async fn callback(
             "the answer from the sign-in provider has no code; start again from the login page",
         )
     })?;
-    match signin.finish(&provider, sent, code, q.iss.as_deref()).await? {
+    match signin
+        .finish(&provider, sent, code, q.iss.as_deref())
+        .await?
+    {
         Outcome::SignedIn { who, return_to, .. } => {
             let token = state.sessions.start_via(&who, Some(&provider)).await?;
             let to = return_to.unwrap_or_else(|| landing(who.role).to_owned());
@@ -148,10 +154,14 @@ async fn callback(
             ));
             Ok(ctx.redirect(&to))
         }
-        Outcome::NoMunicipality => {
-            Ok(ctx.render(StatusCode::FORBIDDEN, "signin/no_municipality.html", context! {}))
+        Outcome::NoMunicipality => Ok(ctx.render(
+            StatusCode::FORBIDDEN,
+            "signin/no_municipality.html",
+            context! {},
+        )),
+        Outcome::NoRole => {
+            Ok(ctx.render(StatusCode::FORBIDDEN, "signin/no_role.html", context! {}))
         }
-        Outcome::NoRole => Ok(ctx.render(StatusCode::FORBIDDEN, "signin/no_role.html", context! {})),
     }
 }
 
