@@ -217,6 +217,8 @@ fn ui() -> Result<(), String> {
 fn browser() -> Result<(), String> {
     let dir = root().join("tests/browser");
     run(npm(&dir, &["ci"]))?;
+    // The journey also signs in through the OpenID provider of tests/oidc.
+    run(npm(&root().join("tests/oidc"), &["ci"]))?;
     let target = target();
     let mut c = Command::new("node");
     c.current_dir(root())
