@@ -85,20 +85,30 @@ impl std::fmt::Debug for Signin {
 type HmacSha256 = Hmac<Sha256>;
 
 /// The key for citizens' pseudonyms, kept in `data_dir` (made on first start, 0600).
+/// A key file that is there but damaged stops the start: a new key would give every
+/// citizen a new pseudonym, cut off from their data.
 fn pseudonym_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
     let path = data_dir.join(PSEUDONYM_KEY_FILE);
     match std::fs::read_to_string(&path) {
-        Ok(s) if s.trim().len() >= 64 => {
+        Ok(s) => {
+            let key = hex::decode(s.trim()).ok().filter(|k| k.len() >= 32);
+            let Some(key) = key else {
+                anyhow::bail!(
+                    "{} is damaged (not 32 or more bytes in hex); restore it from the backup of the data directory, or citizens get new pseudonyms",
+                    path.display()
+                );
+            };
             jobunivers_core::secrets::restrict(&path)?;
-            Ok(hex::decode(s.trim())?)
+            Ok(key)
         }
-        _ => {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let mut raw = [0u8; 32];
             getrandom::fill(&mut raw).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
             std::fs::create_dir_all(data_dir)?;
             jobunivers_core::secrets::write_private(&path, hex::encode(raw).as_bytes())?;
             Ok(raw.to_vec())
         }
+        Err(e) => Err(anyhow::anyhow!("reading {}: {e}", path.display())),
     }
 }
 
@@ -351,5 +361,29 @@ fn problem(e: OidcError) -> Problem {
                 format!("{e}; start again from the login page"),
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pseudonym_key_is_made_once_kept_private_and_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = pseudonym_key(dir.path()).unwrap();
+        assert_eq!(key.len(), 32);
+        assert_eq!(pseudonym_key(dir.path()).unwrap(), key);
+        let path = dir.path().join(PSEUDONYM_KEY_FILE);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::write(&path, "not hex").unwrap();
+        let err = pseudonym_key(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("damaged"), "{err}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "not hex");
     }
 }
