@@ -3,8 +3,9 @@
 //   node provider.mjs --redirect-base http://127.0.0.1:PORT --staff-key-out PATH
 //
 // listens on a random loopback port and prints one JSON line on stdout when ready:
-// {"issuer": ..., "port": ...}. Two clients: `jobunivers-citizens` (client_secret_basic)
-// and `jobunivers-staff` (private_key_jwt; its private key is written to PATH in PEM).
+// {"issuer": ..., "port": ...}. Three clients: `jobunivers-citizens` (client_secret_basic),
+// `jobunivers-citizens-post` (client_secret_post) and `jobunivers-staff` (private_key_jwt;
+// its private key is written to PATH in PEM).
 // Sign-in is oidc-provider's development login form: any login, any password; the
 // accounts below carry the claims the tests need.
 //
@@ -72,6 +73,15 @@ const configuration = {
       client_secret: citizenSecret,
       token_endpoint_auth_method: 'client_secret_basic',
       redirect_uris: [`${redirectBase}/signin/citizens/callback`],
+      post_logout_redirect_uris: [`${redirectBase}/login`],
+      response_types: ['code'],
+      grant_types: ['authorization_code'],
+    },
+    {
+      client_id: 'jobunivers-citizens-post',
+      client_secret: citizenSecret,
+      token_endpoint_auth_method: 'client_secret_post',
+      redirect_uris: [`${redirectBase}/signin/citizens-post/callback`],
       post_logout_redirect_uris: [`${redirectBase}/login`],
       response_types: ['code'],
       grant_types: ['authorization_code'],

@@ -84,6 +84,17 @@ scopes = ["municipality"]
 municipality_claim = "municipality"
 
 [[provider]]
+name = "citizens-post"
+display_name = "MitID (test, client_secret_post)"
+issuer = "{issuer}"
+client_id = "jobunivers-citizens-post"
+auth_method = "client_secret_post"
+client_secret = "citizens-secret-for-the-tests-only"
+kind = "citizen"
+scopes = ["municipality"]
+municipality_claim = "municipality"
+
+[[provider]]
 name = "staff"
 display_name = "Kommunens login (test)"
 issuer = "{issuer}"

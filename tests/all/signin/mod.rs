@@ -94,6 +94,48 @@ async fn a_citizen_never_seen_signs_in_is_enrolled_and_gets_their_universe() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_secret_in_the_body_works_too_and_the_sign_in_returns_to_where_it_started() {
+    for (app, _provider) in spawn().await {
+        let backend = app.backend;
+        let mut b = Agent::new();
+        // A page that needs a session sends the browser to the login page, whose
+        // button carries the way back.
+        let page = b.get(&format!("{}/my-data", app.url)).await;
+        assert_eq!(
+            page.location,
+            format!("{}/login?next=%2Fmy%2Ddata", app.url)
+        );
+        let login = b.get(&page.location).await;
+        assert!(
+            login
+                .body
+                .contains("href=\"/signin/citizens-post?next=%2Fmy-data\""),
+            "{}",
+            login.body
+        );
+        let res = b
+            .get(&format!("{}/signin/citizens-post?next=%2Fmy-data", app.url))
+            .await;
+        assert_eq!(res.status, 303, "{backend}");
+        let callback = b.at_provider(&app, &res.location, "anna").await;
+        let done = b.get(&callback).await;
+        assert_eq!(done.status, 303, "{backend}: {}", done.body);
+        assert_eq!(done.location, format!("{}/my-data", app.url));
+        assert_eq!(b.get(&done.location).await.status, 200, "{backend}");
+        // Another site's address is never where a sign-in returns to.
+        let res = b
+            .get(&format!(
+                "{}/signin/citizens-post?next=%2F%2Fevil.example",
+                app.url
+            ))
+            .await;
+        let callback = b.at_provider(&app, &res.location, "anna").await;
+        let done = b.get(&callback).await;
+        assert_eq!(done.location, format!("{}/universe", app.url), "{backend}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn concurrent_first_sign_ins_of_one_citizen_enrol_them_once() {
     for (app, _provider) in spawn().await {
         let backend = app.backend;
