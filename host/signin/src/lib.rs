@@ -160,9 +160,11 @@ impl Signin {
             .collect()
     }
 
-    /// The origins the providers are reached at (for the pages' `form-action`).
+    /// The origins the providers are reached at, each once (for the pages'
+    /// `form-action`).
     pub fn origins(&self) -> Vec<String> {
-        self.providers
+        let mut origins: Vec<String> = self
+            .providers
             .iter()
             .filter_map(|p| {
                 let issuer = &p.config.issuer;
@@ -172,7 +174,10 @@ impl Signin {
                     .map_or(issuer.len(), |i| after_scheme + i);
                 Some(issuer[..end].to_owned())
             })
-            .collect()
+            .collect();
+        let mut seen = std::collections::BTreeSet::new();
+        origins.retain(|o| seen.insert(o.clone()));
+        origins
     }
 
     fn provider(&self, name: &str) -> Result<&Arc<Oidc>, Problem> {

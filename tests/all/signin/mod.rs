@@ -27,6 +27,14 @@ async fn a_citizen_never_seen_signs_in_is_enrolled_and_gets_their_universe() {
         );
         assert!(login.body.contains("href=\"/signin/citizens\""));
         assert!(login.body.contains("Log ind med Kommunens login (test)"));
+        // Signing out ends at the provider by a redirect after the form: the pages'
+        // policy lets forms go there (and nowhere else).
+        let res = reqwest::get(format!("{}/login", app.url)).await.unwrap();
+        let csp = res.headers()["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains(&format!("form-action 'self' {};", _provider.issuer)),
+            "{csp}"
+        );
         assert!(citizens(&app).await.is_empty());
 
         let (done, callback) = b.sign_in(&app, "citizens", "anna").await;
