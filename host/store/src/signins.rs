@@ -1,4 +1,4 @@
-//! Sign-ins under way through an OpenID provider (see `migrations/*/0012_signins.sql`):
+//! Sign-ins under way through an OpenID provider (see `migrations/*/0013_signins.sql`):
 //! kept between the redirect to the provider and the callback, keyed by the sha256 of
 //! the `state` the browser carries, and taken exactly once.
 
