@@ -64,6 +64,10 @@ enum Command {
         /// TLS-terminating proxy); when it is https, cookies are marked Secure.
         #[arg(long, env = "JOBUNIVERS_PUBLIC_URL")]
         public_url: Option<String>,
+        /// The OpenID providers citizens and staff sign in with (a TOML file; README:
+        /// "Signing in with OpenID Connect"). Needs --public-url.
+        #[arg(long, env = "JOBUNIVERS_OIDC_CONFIG")]
+        oidc_config: Option<PathBuf>,
         /// Seconds a client may take to send a request's line and headers.
         #[arg(long, env = "JOBUNIVERS_HEADER_TIMEOUT", default_value_t = 10)]
         header_timeout: u64,
@@ -261,6 +265,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             static_dir,
             max_package_bytes,
             public_url,
+            oidc_config,
             header_timeout,
             body_timeout,
             writes_per_minute,
@@ -282,6 +287,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             config.max_package_bytes = max_package_bytes;
             config.public_url = public_url;
+            config.oidc_config = oidc_config;
             config.edge = server::EdgeLimits {
                 header_timeout: std::time::Duration::from_secs(header_timeout.max(1)),
                 body_timeout: std::time::Duration::from_secs(body_timeout.max(1)),

@@ -83,6 +83,9 @@ pub struct ServerConfig {
     /// The address citizens and staff reach the host at, e.g. `https://jobunivers.aarhus.dk`
     /// (behind a TLS-terminating proxy); when it is https, every cookie is `Secure`.
     pub public_url: Option<String>,
+    /// The OpenID providers' file (`--oidc-config`): the pages' sign-in for citizens and
+    /// staff. Needs `public_url`.
+    pub oidc_config: Option<PathBuf>,
     /// The web UI's static files (the dkfds design system, built by `cargo xtask ui`);
     /// `None` serves no `/static/`. Start-up fails if the directory is not built.
     pub static_dir: Option<PathBuf>,
@@ -106,6 +109,7 @@ impl ServerConfig {
             edge: EdgeLimits::default(),
             rates: RateConfig::default(),
             public_url: None,
+            oidc_config: None,
             static_dir: Some(jobunivers_ui::default_static_dir()),
         }
     }
@@ -178,7 +182,23 @@ fn auth(config: &ServerConfig) -> anyhow::Result<AuthConfig> {
 /// Open the database, migrate it, build the marketplace, seed the demo if asked, bind
 /// and serve in the background.
 pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
-    if matches!(config.jwt, JwtKeys::DataDirSecret) && !(config.demo || config.dev_login) {
+    // The providers' file is checked before anything else, so a mistake in it stops
+    // the start with its provider and field named.
+    let signin_providers = match &config.oidc_config {
+        Some(path) => {
+            let providers = jobunivers_signin::config::load(path)?;
+            if config.public_url.is_none() {
+                anyhow::bail!(
+                    "--oidc-config needs --public-url (JOBUNIVERS_PUBLIC_URL): the providers send the browser back to {{public_url}}/signin/{{name}}/callback"
+                );
+            }
+            Some(providers)
+        }
+        None => None,
+    };
+    if matches!(config.jwt, JwtKeys::DataDirSecret)
+        && !(config.demo || config.dev_login || config.oidc_config.is_some())
+    {
         anyhow::bail!(
             "no token keys are configured: set JOBUNIVERS_JWT_PUBLIC_KEY (with JOBUNIVERS_JWT_ALGORITHM) for the login broker's tokens, or JOBUNIVERS_JWT_SECRET; or run with --demo"
         );
@@ -229,9 +249,19 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
             every,
         )));
     }
+    let signin = match (signin_providers, &config.public_url) {
+        (Some(providers), Some(public_url)) => Some(Arc::new(jobunivers_signin::Signin::new(
+            providers,
+            public_url,
+            &config.data_dir,
+            provider.clone(),
+        )?)),
+        _ => None,
+    };
     let ui = Arc::new(
         Ui::new(&config.data_dir, config.static_dir.clone())?
-            .for_public_url(config.public_url.as_deref()),
+            .for_public_url(config.public_url.as_deref())
+            .with_signin(signin),
     );
     let universe = Arc::new(Universe::new(market.clone(), provider));
     let listener = TcpListener::bind(config.addr)

@@ -17,6 +17,7 @@ mod helpers;
 mod hostile;
 mod import;
 mod runtime;
+mod signin;
 mod storage;
 mod template;
 mod ui;

@@ -16,7 +16,8 @@
 // whose name contains this text).
 
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,16 +34,96 @@ const SHOTS = process.env.JOBUNIVERS_SCREENSHOTS || join(target, "browser");
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 
 /// The faces, in the order their steps run; a face without a file is skipped.
-const FACES = ["vendor", "operator", "admin", "citizen", "caseworker"];
+const FACES = ["vendor", "operator", "admin", "citizen", "caseworker", "signin"];
+
+/// The sign-in tests' OpenID provider (tests/oidc, `npm ci --prefix tests/oidc`).
+const OIDC = resolve(root, "tests/oidc");
 
 const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
 
-/// Start `jobunivers serve --demo` on a random port; resolve with its address.
-function startServer(dataDir) {
+/// A free loopback port.
+function freePort() {
+  return new Promise((resolvePromise, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolvePromise(port));
+    });
+  });
+}
+
+/// Start the OpenID provider (tests/oidc/provider.mjs) for a host at `hostUrl` and
+/// write the host's provider file into `dataDir`; resolve with the provider process and
+/// the file's path.
+function startProvider(hostUrl, dataDir) {
+  if (!existsSync(join(OIDC, "node_modules/oidc-provider"))) {
+    throw new Error("the test OpenID provider is not installed: run `npm ci --prefix tests/oidc`");
+  }
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(
+      process.execPath,
+      [join(OIDC, "provider.mjs"), "--redirect-base", hostUrl, "--staff-key-out", join(dataDir, "staff.pem")],
+      { stdio: ["pipe", "pipe", "ignore"] },
+    );
+    let out = "";
+    child.stdout.on("data", (chunk) => {
+      out += chunk.toString();
+      const line = out.split("\n")[0];
+      if (out.includes("\n")) {
+        const { issuer } = JSON.parse(line);
+        const config = join(dataDir, "oidc.toml");
+        writeFileSync(config, [
+          "[[provider]]",
+          'name = "citizens"',
+          'display_name = "MitID (test)"',
+          `issuer = "${issuer}"`,
+          'client_id = "jobunivers-citizens"',
+          'auth_method = "client_secret_basic"',
+          'client_secret = "citizens-secret-for-the-tests-only"',
+          'kind = "citizen"',
+          'scopes = ["municipality"]',
+          'municipality_claim = "municipality"',
+          "",
+          "[[provider]]",
+          'name = "staff"',
+          'display_name = "Kommunens login (test)"',
+          `issuer = "${issuer}"`,
+          'client_id = "jobunivers-staff"',
+          'auth_method = "private_key_jwt"',
+          'private_key = "staff.pem"',
+          'private_key_id = "jobunivers-staff-1"',
+          'kind = "staff"',
+          'scopes = ["groups"]',
+          'staff_claim = "groups"',
+          'staff = [{ value = "aarhus-caseworkers", role = "caseworker", municipality = "0751" }]',
+          "",
+        ].join("\n"));
+        resolvePromise({ child, issuer, config });
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`the OpenID provider exited (${code}):\n${out}`)));
+  });
+}
+
+/// Start `jobunivers serve --demo` on a free port with the OpenID provider beside the
+/// development login; resolve with its address and both processes.
+async function startServer(dataDir) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const provider = await startProvider(url, dataDir);
+  const server = await startHost(dataDir, port, url, provider.config);
+  return { ...server, provider: provider.child };
+}
+
+function startHost(dataDir, port, publicUrl, oidcConfig) {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(
       BIN,
-      ["serve", "--demo", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--blocks-dir", BLOCKS],
+      [
+        "serve", "--demo", "--addr", `127.0.0.1:${port}`, "--data-dir", dataDir, "--blocks-dir", BLOCKS,
+        "--public-url", publicUrl, "--oidc-config", oidcConfig,
+      ],
       { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, JOBUNIVERS_LOG: process.env.JOBUNIVERS_LOG || "warn" } },
     );
     let out = "";
@@ -88,7 +169,8 @@ class Journey {
     const page = await context.newPage();
     page.on("pageerror", (e) => this.fail(`script error on ${page.url()}: ${e.message}`));
     page.on("console", (m) => {
-      if (m.type() === "error" && /Content Security Policy|Refused to/.test(m.text())) {
+      // Only this host's pages: the OpenID provider's login form is not ours.
+      if (m.type() === "error" && /Content Security Policy|Refused to/.test(m.text()) && page.url().startsWith(this.url)) {
         this.fail(`CSP violation on ${page.url()}: ${m.text()}`);
       }
     });
@@ -116,6 +198,19 @@ class Journey {
   async login(page, user) {
     await this.goto(page, "/login");
     await page.getByRole("button", { name: new RegExp(`^(Log ind som|Sign in as) ${user}$`) }).click();
+    await page.waitForLoadState("load");
+  }
+
+  /// Sign in through the OpenID provider's button on the login page as the provider's
+  /// test account `login` (its development login form).
+  async oidcLogin(page, button, login) {
+    await this.goto(page, "/login");
+    await page.getByRole("link", { name: button }).click();
+    await page.locator("input[name=login]").waitFor();
+    await page.locator("input[name=login]").fill(login);
+    await page.locator("input[name=password]").fill("test");
+    await page.locator("button[type=submit]").click();
+    await page.waitForURL((u) => u.toString().startsWith(this.url));
     await page.waitForLoadState("load");
   }
 
@@ -170,7 +265,7 @@ async function main() {
     rmSync(join(SHOTS, old));
   }
   const data = mkdtempSync(join(tmpdir(), "jobunivers-browser-"));
-  const { child, url } = await startServer(data);
+  const { child, url, provider } = await startServer(data);
   console.log(`server: ${url} (data in ${data})`);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -208,6 +303,7 @@ async function main() {
     }
   } finally {
     child.kill("SIGTERM");
+    provider.kill("SIGTERM");
     await Promise.race([browser.close(), new Promise((r) => setTimeout(r, 10_000))]);
     rmSync(data, { recursive: true, force: true });
   }

@@ -7,7 +7,8 @@
 //!   stylesheet into marketplace-ui/dist/, which the host serves under /static/.
 //! - `demo`: build the UI, the blocks and the host, check the example blocks and run the
 //!   demo server (`jobunivers serve --demo`) on 127.0.0.1:8080 (or `JOBUNIVERS_ADDR`).
-//! - `test`: build the UI and the blocks, run the whole test suite, then the browser
+//! - `test`: build the UI and the blocks, install the sign-in tests' OpenID provider
+//!   (`npm ci` in tests/oidc), run the whole test suite, then the browser
 //!   journey (tests/browser: Debian's chromium driven by playwright-core, axe-core on
 //!   every page).
 //! - `bench`: build the blocks, then run the benchmarks (release build).
@@ -217,6 +218,8 @@ fn ui() -> Result<(), String> {
 fn browser() -> Result<(), String> {
     let dir = root().join("tests/browser");
     run(npm(&dir, &["ci"]))?;
+    // The journey also signs in through the OpenID provider of tests/oidc.
+    run(npm(&root().join("tests/oidc"), &["ci"]))?;
     let target = target();
     let mut c = Command::new("node");
     c.current_dir(root())
@@ -292,6 +295,8 @@ fn jobunivers_command(args: &[&str]) -> Command {
 fn test() -> Result<(), String> {
     ui()?;
     blocks()?;
+    // The sign-in tests' OpenID provider (oidc-provider, pinned in tests/oidc).
+    run(npm(&root().join("tests/oidc"), &["ci"]))?;
     let mut c = cargo();
     c.args(["test", "--workspace"]);
     run(c)?;

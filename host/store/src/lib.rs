@@ -20,6 +20,7 @@ pub mod provider;
 pub mod records;
 pub mod screening;
 pub mod sessions;
+pub mod signins;
 
 pub use db::{Backend, Db, DbError, Municipality};
 pub use provider::{DbProvider, NoHooks, StoreHooks};

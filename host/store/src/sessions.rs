@@ -65,6 +65,16 @@ impl Sessions {
 
     /// Sign `who` in: the token for the cookie. Sessions that have ended are swept.
     pub async fn start(&self, who: &Identity) -> Result<String, sqlx::Error> {
+        self.start_via(who, None).await
+    }
+
+    /// Sign `who` in through the OpenID provider named `provider` (remembered, so that
+    /// signing out can end the sign-in there too).
+    pub async fn start_via(
+        &self,
+        who: &Identity,
+        provider: Option<&str>,
+    ) -> Result<String, sqlx::Error> {
         let mut raw = [0u8; TOKEN_BYTES];
         getrandom::fill(&mut raw).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
         let token = hex::encode(raw);
@@ -76,8 +86,8 @@ impl Sessions {
             .execute(&mut *tx)
             .await?;
         sqlx::query(
-            "INSERT INTO sessions (token_sha256, subject, role, tenant, created_ms, seen_ms, expires_ms) \
-             VALUES ($1, $2, $3, $4, $5, $5, $6)",
+            "INSERT INTO sessions (token_sha256, subject, role, tenant, created_ms, seen_ms, expires_ms, provider) \
+             VALUES ($1, $2, $3, $4, $5, $5, $6, $7)",
         )
         .bind(digest(&token).expect("a fresh token is well formed"))
         .bind(&who.subject)
@@ -85,6 +95,7 @@ impl Sessions {
         .bind(who.tenant.as_deref())
         .bind(now)
         .bind(now.saturating_add(self.lifetime_ms))
+        .bind(provider)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -132,14 +143,23 @@ impl Sessions {
 
     /// Sign out: the token signs nobody in from now on. Whether it was live.
     pub async fn end(&self, token: &str) -> Result<bool, sqlx::Error> {
+        Ok(self.end_signed_in(token).await?.is_some())
+    }
+
+    /// Sign out, and say through which OpenID provider the session was signed in:
+    /// `None` if the token was not live, `Some(None)` for the development login.
+    pub async fn end_signed_in(&self, token: &str) -> Result<Option<Option<String>>, sqlx::Error> {
         let Some(key) = digest(token) else {
-            return Ok(false);
+            return Ok(None);
         };
-        let done = sqlx::query("DELETE FROM sessions WHERE token_sha256 = $1")
+        let row = sqlx::query("DELETE FROM sessions WHERE token_sha256 = $1 RETURNING provider")
             .bind(key)
-            .execute(self.db.pool())
+            .fetch_optional(self.db.pool())
             .await?;
-        Ok(done.rows_affected() > 0)
+        match row {
+            Some(row) => Ok(Some(row.try_get("provider")?)),
+            None => Ok(None),
+        }
     }
 }
 

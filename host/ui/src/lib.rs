@@ -22,6 +22,7 @@ pub(crate) mod pages;
 mod profile;
 mod schema_form;
 mod session;
+mod signin;
 mod time;
 mod vendor;
 
@@ -96,6 +97,8 @@ pub struct Ui {
     static_dir: Option<PathBuf>,
     /// Mark every cookie `Secure` (the host is reached over https).
     secure_cookies: bool,
+    /// The OpenID providers, if any are configured.
+    pub signin: Option<std::sync::Arc<jobunivers_signin::Signin>>,
 }
 
 impl std::fmt::Debug for Ui {
@@ -136,6 +139,7 @@ impl Ui {
             csrf_key,
             static_dir,
             secure_cookies: false,
+            signin: None,
         })
     }
 
@@ -144,6 +148,33 @@ impl Ui {
     pub fn for_public_url(mut self, public_url: Option<&str>) -> Self {
         self.secure_cookies = public_url.is_some_and(|u| u.starts_with("https://"));
         self
+    }
+
+    /// Sign citizens and staff in through these OpenID providers.
+    pub fn with_signin(
+        mut self,
+        signin: Option<std::sync::Arc<jobunivers_signin::Signin>>,
+    ) -> Self {
+        self.signin = signin;
+        self
+    }
+
+    /// The Content-Security-Policy: [`CONTENT_SECURITY_POLICY`], with the OpenID
+    /// providers' origins allowed as form targets (signing out ends the sign-in at the
+    /// provider by a redirect after the form is sent).
+    pub fn content_security_policy(&self) -> String {
+        let origins = self
+            .signin
+            .as_ref()
+            .map(|s| s.origins())
+            .unwrap_or_default();
+        if origins.is_empty() {
+            return CONTENT_SECURITY_POLICY.to_owned();
+        }
+        CONTENT_SECURITY_POLICY.replace(
+            "form-action 'self'",
+            &format!("form-action 'self' {}", origins.join(" ")),
+        )
     }
 
     /// Render a template.
@@ -210,13 +241,15 @@ fn environment() -> anyhow::Result<Environment<'static>> {
 /// address nothing serves), the security headers on every response, a span per request.
 pub fn app(state: AppState, ui: std::sync::Arc<Ui>) -> Router {
     let secure_cookies = ui.secure_cookies;
+    let csp = HeaderValue::from_str(&ui.content_security_policy())
+        .unwrap_or(HeaderValue::from_static(CONTENT_SECURITY_POLICY));
     let app = jobunivers_web::router(state.clone()).merge(router(UiState { app: state, ui }));
     let app = if secure_cookies {
         app.layer(axum::middleware::map_response(mark_cookies_secure))
     } else {
         app
     };
-    secure(app).layer(tower_http::trace::TraceLayer::new_for_http())
+    secure_with(app, csp).layer(tower_http::trace::TraceLayer::new_for_http())
 }
 
 /// Add `Secure` to every cookie a response sets.
@@ -319,6 +352,7 @@ pub fn routes(state: &UiState) -> Router<UiState> {
         .merge(vendor::routes(state))
         .merge(operator::routes())
         .merge(caseworker::routes())
+        .merge(signin::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             html_errors,
@@ -382,10 +416,15 @@ async fn html_errors(
 /// Security headers on every response: the CSP, no sniffing, no framing, no referrer
 /// to other sites, and `Cache-Control: no-store` unless the response set its own.
 pub fn secure<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    secure_with(router, HeaderValue::from_static(CONTENT_SECURITY_POLICY))
+}
+
+/// [`secure`] with another Content-Security-Policy.
+fn secure_with<S: Clone + Send + Sync + 'static>(router: Router<S>, csp: HeaderValue) -> Router<S> {
     router
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+            csp,
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -49,7 +49,7 @@ struct Next {
 }
 
 /// Only addresses on this site: a path, never `//host` or a scheme.
-fn safe_next(next: Option<&str>) -> Option<String> {
+pub(crate) fn safe_next(next: Option<&str>) -> Option<String> {
     next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
         .map(str::to_owned)
 }
@@ -57,7 +57,21 @@ fn safe_next(next: Option<&str>) -> Option<String> {
 async fn login_page(State(state): State<UiState>, ctx: Ctx, Query(q): Query<Next>) -> Response {
     let users = state.dev_users.as_ref().map(|u| Serde(u.as_ref().clone()));
     let next = safe_next(q.next.as_deref());
-    ctx.ok("login.html", context! { dev_users => users, next => next })
+    let providers = ctx
+        .ui
+        .signin
+        .as_ref()
+        .map(|s| Serde(s.buttons()))
+        .unwrap_or_else(|| Serde(Vec::new()));
+    let next_query = next.as_deref().map(|n| {
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("next", n)
+            .finish()
+    });
+    ctx.ok(
+        "login.html",
+        context! { dev_users => users, next => next, providers => providers, next_query => next_query },
+    )
 }
 
 async fn login(
@@ -124,22 +138,34 @@ async fn login(
 }
 
 /// Sign out: the session ends on the server (its cookie signs nobody in from now on,
-/// wherever it was copied to), and the browser forgets the cookie.
+/// wherever it was copied to), and the browser forgets the cookie. A session signed in
+/// through an OpenID provider is ended there too: the browser goes to the provider's
+/// end-session endpoint, which sends it back to the login page.
 async fn logout(
     State(state): State<UiState>,
     headers: HeaderMap,
     Post { ctx, .. }: Post,
 ) -> Response {
+    let mut provider = None;
     if let Some(token) = jobunivers_web::session::session_token(&headers) {
-        if let Err(e) = state.sessions.end(&token).await {
-            tracing::error!(error = %e, "a session could not be ended");
-            return ctx.error_page(&Problem::internal(e));
+        match state.sessions.end_signed_in(&token).await {
+            Ok(ended) => provider = ended.flatten(),
+            Err(e) => {
+                tracing::error!(error = %e, "a session could not be ended");
+                return ctx.error_page(&Problem::internal(e));
+            }
+        }
+    }
+    let mut to = "/login".to_owned();
+    if let (Some(name), Some(signin)) = (provider, ctx.ui.signin.clone()) {
+        if let Some(url) = signin.logout_url(&name).await {
+            to = url;
         }
     }
     let mut ctx = ctx.flash("info", "flash.signed_out");
     ctx.set_cookies
         .push(set_cookie(SESSION_COOKIE, "", Some(0)));
-    ctx.redirect("/login")
+    ctx.redirect(&to)
 }
 
 async fn accessibility(ctx: Ctx) -> Response {

@@ -283,6 +283,9 @@ const NO_CITIZEN_DATA: &[&str] = &[
     "monitoring_rules",
     "monitoring_defaults",
     "market_version",
+    // OpenID sign-ins under way: kept before anyone is known (nonce, PKCE verifier,
+    // return path), ten minutes at most.
+    "signins",
 ];
 
 /// Every table of the schema (without the migrations' own), with its columns.

@@ -25,6 +25,36 @@ impl DbProvider {
         Ok(())
     }
 
+    /// Enrol a citizen signing in through an OpenID provider: new citizens are added
+    /// with no groups; a known citizen keeps their groups and moves to `municipality`
+    /// (the provider's word on where they live). Safe to run concurrently for the same
+    /// citizen. Returns whether the citizen was new.
+    pub async fn enrol_citizen(&self, id: &str, municipality: &str) -> Result<bool, DbError> {
+        let now = now_ms();
+        let _turn = self.write_turn().await;
+        let mut tx = self.db.begin_write().await?;
+        let added = sqlx::query(
+            "INSERT INTO citizens (id, municipality_code, groups, created_ms) VALUES ($1, $2, '[]', $3) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(municipality)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            > 0;
+        if !added {
+            sqlx::query("UPDATE citizens SET municipality_code = $2 WHERE id = $1 AND municipality_code <> $2")
+                .bind(id)
+                .bind(municipality)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+
     /// A registered citizen, or `None`.
     pub async fn citizen(&self, id: &str) -> Result<Option<Citizen>, DbError> {
         let row = sqlx::query("SELECT municipality_code, groups FROM citizens WHERE id = $1")

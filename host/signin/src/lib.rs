@@ -1,0 +1,394 @@
+//! Who is signing in: the web pages' sign-in through OpenID providers (the MitID
+//! brokers for citizens, the municipality's identity provider for staff) and who a
+//! provider's account becomes here.
+//!
+//! - [`config`]: the operator's provider file, checked at start-up.
+//! - [`oidc`]: the protocol with one provider, through the `openidconnect` crate.
+//! - [`Signin`]: starts a sign-in (the pending sign-in kept server-side, keyed by the
+//!   `state`, see the store's `signins`) and finishes it: the callback's state is taken
+//!   once, the code exchanged, the ID token checked, and the account mapped to a
+//!   citizen (a pseudonym from the provider's subject, the municipality from a claim,
+//!   enrolled on first sign-in) or to staff (role and municipality from the staff
+//!   mapping).
+//!
+//! Starting the session itself is the web pages' business (`jobunivers-ui`).
+#![warn(missing_docs)]
+#![allow(clippy::result_large_err)]
+
+pub mod config;
+pub mod oidc;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use hmac::{Hmac, Mac};
+use serde_json::Value;
+use sha2::Sha256;
+
+use config::{Kind, Mapping, Provider};
+use jobunivers_core::auth::{Identity, Role};
+use jobunivers_core::problem::Problem;
+use jobunivers_store::provider::DbProvider;
+use jobunivers_store::signins::{Pending, Signins};
+use oidc::{Http, Oidc, OidcError};
+
+/// The file in the data directory holding the key citizens' pseudonyms are made with.
+pub const PSEUDONYM_KEY_FILE: &str = "signin-pseudonym-key";
+
+/// A provider as the login page shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Button {
+    /// Its name in addresses.
+    pub name: String,
+    /// Danish text.
+    pub display_da: String,
+    /// English text.
+    pub display_en: String,
+}
+
+/// How a finished sign-in ends.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Signed in: start a session for `who`, then go to `return_to`.
+    SignedIn {
+        /// Who signed in.
+        who: Identity,
+        /// The path the sign-in started from, if any.
+        return_to: Option<String>,
+        /// Whether the citizen was enrolled just now.
+        enrolled: bool,
+    },
+    /// A citizen whose municipality the provider does not say, or names a code that is
+    /// not a Danish municipality: nothing was written.
+    NoMunicipality,
+    /// A member of staff whom the mapping gives no role: nothing was written.
+    NoRole,
+}
+
+/// The sign-in service: every configured provider.
+pub struct Signin {
+    providers: Vec<Arc<Oidc>>,
+    pending: Signins,
+    citizens: Arc<DbProvider>,
+    pseudonym_key: Vec<u8>,
+    public_url: String,
+}
+
+impl std::fmt::Debug for Signin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signin")
+            .field("providers", &self.providers)
+            .finish_non_exhaustive()
+    }
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The key for citizens' pseudonyms, kept in `data_dir` (made on first start, 0600).
+/// A key file that is there but damaged stops the start: a new key would give every
+/// citizen a new pseudonym, cut off from their data.
+fn pseudonym_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
+    let path = data_dir.join(PSEUDONYM_KEY_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(s) => {
+            let key = hex::decode(s.trim()).ok().filter(|k| k.len() >= 32);
+            let Some(key) = key else {
+                anyhow::bail!(
+                    "{} is damaged (not 32 or more bytes in hex); restore it from the backup of the data directory, or citizens get new pseudonyms",
+                    path.display()
+                );
+            };
+            jobunivers_core::secrets::restrict(&path)?;
+            Ok(key)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut raw = [0u8; 32];
+            getrandom::fill(&mut raw).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+            std::fs::create_dir_all(data_dir)?;
+            jobunivers_core::secrets::write_private(&path, hex::encode(raw).as_bytes())?;
+            Ok(raw.to_vec())
+        }
+        Err(e) => Err(anyhow::anyhow!("reading {}: {e}", path.display())),
+    }
+}
+
+fn refused(slug: &str, detail: impl Into<String>) -> Problem {
+    Problem::new(400, slug, "Sign-in refused", detail)
+}
+
+impl Signin {
+    /// The providers of `providers`, whose callbacks are under `public_url`
+    /// (`{public_url}/signin/{name}/callback`); citizens are enrolled through
+    /// `citizens`; the pseudonym key is kept in `data_dir`.
+    pub fn new(
+        providers: Vec<Provider>,
+        public_url: &str,
+        data_dir: &Path,
+        citizens: Arc<DbProvider>,
+    ) -> anyhow::Result<Self> {
+        let public_url = public_url.trim_end_matches('/').to_owned();
+        anyhow::ensure!(
+            public_url.starts_with("https://") || public_url.starts_with("http://"),
+            "`public_url` must be the host's http(s) address for OpenID sign-in (the providers' redirect addresses are made from it)"
+        );
+        let http = Http::new()?;
+        let providers = providers
+            .into_iter()
+            .map(|p| {
+                let callback = format!("{public_url}/signin/{}/callback", p.name);
+                Oidc::new(p, &callback, http.clone()).map(Arc::new)
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(Self {
+            providers,
+            pending: Signins::new(citizens.db().clone()),
+            citizens,
+            pseudonym_key: pseudonym_key(data_dir)?,
+            public_url,
+        })
+    }
+
+    /// The login page's buttons, in the configured order.
+    pub fn buttons(&self) -> Vec<Button> {
+        self.providers
+            .iter()
+            .map(|p| Button {
+                name: p.config.name.clone(),
+                display_da: p.config.display_name.0.clone(),
+                display_en: p.config.display_name.1.clone(),
+            })
+            .collect()
+    }
+
+    /// The origins the providers are reached at, each once (for the pages'
+    /// `form-action`).
+    pub fn origins(&self) -> Vec<String> {
+        let mut origins: Vec<String> = self
+            .providers
+            .iter()
+            .filter_map(|p| {
+                let issuer = &p.config.issuer;
+                let after_scheme = issuer.find("://")? + 3;
+                let end = issuer[after_scheme..]
+                    .find('/')
+                    .map_or(issuer.len(), |i| after_scheme + i);
+                Some(issuer[..end].to_owned())
+            })
+            .collect();
+        let mut seen = std::collections::BTreeSet::new();
+        origins.retain(|o| seen.insert(o.clone()));
+        origins
+    }
+
+    fn provider(&self, name: &str) -> Result<&Arc<Oidc>, Problem> {
+        self.providers
+            .iter()
+            .find(|p| p.config.name == name)
+            .ok_or_else(|| {
+                Problem::not_found(
+                    "unknown-signin-provider",
+                    format!("there is no sign-in provider '{name}'; choose one on the login page"),
+                )
+            })
+    }
+
+    /// Start a sign-in at `provider`: the address to send the browser to, and the
+    /// `state` (which the pages also bind to the browser with a cookie).
+    pub async fn start(
+        &self,
+        provider: &str,
+        return_to: Option<String>,
+    ) -> Result<(String, String), Problem> {
+        let oidc = self.provider(provider)?;
+        let started = oidc.start().await.map_err(problem)?;
+        self.pending
+            .put(
+                &started.state,
+                &Pending {
+                    provider: provider.to_owned(),
+                    nonce: started.nonce,
+                    pkce_verifier: started.pkce_verifier,
+                    return_to,
+                },
+            )
+            .await?;
+        Ok((started.url, started.state))
+    }
+
+    /// Finish the sign-in the callback of `provider` carries: the pending sign-in of
+    /// `state` is taken (once), `code` exchanged and the ID token checked; then who
+    /// the account is here. `issuer` is the callback's `iss` parameter (RFC 9207), if
+    /// the provider sent one.
+    pub async fn finish(
+        &self,
+        provider: &str,
+        state: &str,
+        code: &str,
+        issuer: Option<&str>,
+    ) -> Result<Outcome, Problem> {
+        let oidc = self.provider(provider)?;
+        let pending = self.pending.take(state).await?.ok_or_else(|| {
+            refused(
+                "signin-expired",
+                "this sign-in has expired or was already used; start again from the login page",
+            )
+        })?;
+        if pending.provider != provider {
+            return Err(refused(
+                "signin-mismatch",
+                "this sign-in was started with another provider; start again from the login page",
+            ));
+        }
+        if let Some(iss) = issuer {
+            if iss.trim_end_matches('/') != oidc.config.issuer {
+                return Err(refused(
+                    "signin-mismatch",
+                    "the answer comes from another issuer; start again from the login page",
+                ));
+            }
+        }
+        let verified = oidc
+            .finish(code, &pending.pkce_verifier, &pending.nonce)
+            .await
+            .map_err(problem)?;
+        self.identify(&oidc.config, &verified, pending.return_to)
+            .await
+    }
+
+    /// Forget the sign-in of `state` (the provider answered with an error).
+    pub async fn finish_cancelled(&self, state: &str) -> Result<(), Problem> {
+        self.pending.take(state).await?;
+        Ok(())
+    }
+
+    /// The pseudonymous citizen id of a provider's subject: an HMAC under the host's
+    /// key, so the subject (which may be a CPR-derived identifier) is never stored.
+    pub fn pseudonym(&self, provider: &Provider, subject: &str) -> String {
+        let mut mac =
+            HmacSha256::new_from_slice(&self.pseudonym_key).expect("any key length works");
+        mac.update(b"jobunivers-citizen-v1\n");
+        mac.update(provider.issuer.as_bytes());
+        mac.update(b"\n");
+        mac.update(subject.as_bytes());
+        let digest = hex::encode(mac.finalize().into_bytes());
+        format!("c-{}", &digest[..40])
+    }
+
+    async fn identify(
+        &self,
+        provider: &Provider,
+        verified: &oidc::Verified,
+        return_to: Option<String>,
+    ) -> Result<Outcome, Problem> {
+        match (&provider.mapping, provider.kind) {
+            (Mapping::Citizen { municipality_claim }, Kind::Citizen) => {
+                let code = verified
+                    .claims
+                    .get(municipality_claim)
+                    .and_then(|v| match v {
+                        Value::String(s) => Some(s.trim().to_owned()),
+                        Value::Number(n) => Some(format!("{n:0>4}")),
+                        _ => None,
+                    });
+                let Some(code) = code.filter(|c| c.len() == 4) else {
+                    return Ok(Outcome::NoMunicipality);
+                };
+                if self.citizens.db().municipality(&code).await?.is_none() {
+                    return Ok(Outcome::NoMunicipality);
+                }
+                let id = self.pseudonym(provider, &verified.subject);
+                let enrolled = self.citizens.enrol_citizen(&id, &code).await?;
+                if enrolled {
+                    tracing::info!(provider = %provider.name, municipality = %code, "a citizen was enrolled at first sign-in");
+                }
+                Ok(Outcome::SignedIn {
+                    who: Identity {
+                        subject: id,
+                        role: Role::Citizen,
+                        tenant: Some(code),
+                        scopes: None,
+                    },
+                    return_to,
+                    enrolled,
+                })
+            }
+            (Mapping::Staff { claim, rules }, _) => {
+                let values: Vec<&str> = match verified.claims.get(claim) {
+                    Some(Value::String(s)) => vec![s.as_str()],
+                    Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+                    _ => Vec::new(),
+                };
+                // The first rule (in the file's order) the account matches decides.
+                let Some((_, role, municipality)) =
+                    rules.iter().find(|(v, _, _)| values.contains(&v.as_str()))
+                else {
+                    return Ok(Outcome::NoRole);
+                };
+                Ok(Outcome::SignedIn {
+                    who: Identity {
+                        subject: format!("{}.{}", provider.name, verified.subject),
+                        role: *role,
+                        tenant: Some(municipality.clone()),
+                        scopes: None,
+                    },
+                    return_to,
+                    enrolled: false,
+                })
+            }
+            (Mapping::Citizen { .. }, Kind::Staff) => Ok(Outcome::NoRole),
+        }
+    }
+
+    /// Where to send the browser to sign out at `provider` too, back to the login page
+    /// afterwards; `None` if the provider is unknown or has no end-session endpoint.
+    pub async fn logout_url(&self, provider: &str) -> Option<String> {
+        let oidc = self.provider(provider).ok()?;
+        oidc.logout_url(&format!("{}/login", self.public_url)).await
+    }
+}
+
+/// A protocol failure as a problem: the provider unreachable is a 502, a refusal a 400.
+fn problem(e: OidcError) -> Problem {
+    match &e {
+        OidcError::Unavailable(_) => {
+            tracing::error!(error = %e, "a sign-in provider failed");
+            Problem::new(
+                502,
+                "signin-provider-unavailable",
+                "Bad gateway",
+                "the sign-in provider cannot be reached right now; try again in a few minutes",
+            )
+        }
+        OidcError::TokenRefused(_) | OidcError::IdTokenRefused(_) => {
+            tracing::warn!(error = %e, "a sign-in was refused");
+            refused(
+                "signin-refused",
+                format!("{e}; start again from the login page"),
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pseudonym_key_is_made_once_kept_private_and_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = pseudonym_key(dir.path()).unwrap();
+        assert_eq!(key.len(), 32);
+        assert_eq!(pseudonym_key(dir.path()).unwrap(), key);
+        let path = dir.path().join(PSEUDONYM_KEY_FILE);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::write(&path, "not hex").unwrap();
+        let err = pseudonym_key(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("damaged"), "{err}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "not hex");
+    }
+}

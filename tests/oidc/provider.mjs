@@ -1,0 +1,151 @@
+// A real OpenID provider (npm's oidc-provider) for the sign-in tests.
+//
+//   node provider.mjs --redirect-base http://127.0.0.1:PORT --staff-key-out PATH
+//
+// listens on a random loopback port and prints one JSON line on stdout when ready:
+// {"issuer": ..., "port": ...}. Three clients: `jobunivers-citizens` (client_secret_basic),
+// `jobunivers-citizens-post` (client_secret_post) and `jobunivers-staff` (private_key_jwt;
+// its private key is written to PATH in PEM).
+// Sign-in is oidc-provider's development login form: any login, any password; the
+// accounts below carry the claims the tests need.
+//
+// Test controls on the same server (a test drives the provider like an operator would
+// rotate keys or a clock would drift):
+//   GET /test-control/jwks?hide=1   the JWKS stops showing the key tokens are signed with
+//   GET /test-control/jwks?hide=0   ... and shows it again (a rotated-in key)
+//   GET /test-control/clock?offset=SECONDS   the provider's clock runs off by SECONDS
+
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import Provider from 'oidc-provider';
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i === -1 || i + 1 >= process.argv.length) {
+    if (fallback === undefined) {
+      console.error(`missing --${name}`);
+      process.exit(2);
+    }
+    return fallback;
+  }
+  return process.argv[i + 1];
+}
+
+const redirectBase = arg('redirect-base').replace(/\/$/, '');
+const staffKeyOut = arg('staff-key-out');
+const citizenSecret = arg('citizen-secret', 'citizens-secret-for-the-tests-only');
+
+// The clock: oidc-provider reads Date.now for every iat and exp it writes.
+let clockOffsetMs = 0;
+const realNow = Date.now;
+Date.now = () => realNow() + clockOffsetMs;
+
+function rsaJwk(kid) {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { ...privateKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' };
+}
+
+// The first key signs; the second is only published.
+const signingKey = rsaJwk(`sig-${randomBytes(4).toString('hex')}`);
+const otherKey = rsaJwk(`old-${randomBytes(4).toString('hex')}`);
+let hideSigningKey = false;
+
+// The staff client's own key pair: the host signs its client assertions with it.
+const staff = generateKeyPairSync('rsa', { modulusLength: 2048 });
+writeFileSync(staffKeyOut, staff.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+const staffPublic = { ...staff.publicKey.export({ format: 'jwk' }), kid: 'jobunivers-staff-1', alg: 'RS256', use: 'sig' };
+
+// Test accounts: login name → claims.
+const accounts = {
+  anna: { municipality: '0751', name: 'Anna Borger' },
+  bent: { municipality: '0101' },
+  ukendt: { municipality: '9999' },
+  uden: {},
+  karen: { groups: ['aarhus-caseworkers', 'everyone'] },
+  lars: { groups: ['aarhus-admins'] },
+  nina: { groups: ['everyone'] },
+};
+
+const configuration = {
+  clients: [
+    {
+      client_id: 'jobunivers-citizens',
+      client_secret: citizenSecret,
+      token_endpoint_auth_method: 'client_secret_basic',
+      redirect_uris: [`${redirectBase}/signin/citizens/callback`],
+      post_logout_redirect_uris: [`${redirectBase}/login`],
+      response_types: ['code'],
+      grant_types: ['authorization_code'],
+    },
+    {
+      client_id: 'jobunivers-citizens-post',
+      client_secret: citizenSecret,
+      token_endpoint_auth_method: 'client_secret_post',
+      redirect_uris: [`${redirectBase}/signin/citizens-post/callback`],
+      post_logout_redirect_uris: [`${redirectBase}/login`],
+      response_types: ['code'],
+      grant_types: ['authorization_code'],
+    },
+    {
+      client_id: 'jobunivers-staff',
+      token_endpoint_auth_method: 'private_key_jwt',
+      token_endpoint_auth_signing_alg: 'RS256',
+      jwks: { keys: [staffPublic] },
+      redirect_uris: [`${redirectBase}/signin/staff/callback`],
+      post_logout_redirect_uris: [`${redirectBase}/login`],
+      response_types: ['code'],
+      grant_types: ['authorization_code'],
+    },
+  ],
+  jwks: { keys: [signingKey, otherKey] },
+  cookies: { keys: [randomBytes(32).toString('hex')] },
+  claims: { openid: ['sub'], municipality: ['municipality'], groups: ['groups'], profile: ['name'] },
+  // Claims asked for by scope go into the ID token, as the MitID brokers do.
+  conformIdTokenClaims: false,
+  features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
+  pkce: { required: () => true },
+  ttl: { IdToken: 300, AccessToken: 300, AuthorizationCode: 60, Interaction: 600, Session: 600, Grant: 600 },
+  async findAccount(ctx, id) {
+    const claims = accounts[id] ?? {};
+    return { accountId: id, async claims() { return { sub: id, ...claims }; } };
+  },
+  // First-party clients: no consent screen, every requested scope is granted.
+  async loadExistingGrant(ctx) {
+    const grant = new ctx.oidc.provider.Grant({
+      clientId: ctx.oidc.client.clientId,
+      accountId: ctx.oidc.session.accountId,
+    });
+    grant.addOIDCScope(ctx.oidc.requestParamScopes ? [...ctx.oidc.requestParamScopes].join(' ') : 'openid');
+    await grant.save();
+    return grant;
+  },
+};
+
+const server = (await import('node:http')).createServer();
+server.listen(0, '127.0.0.1', () => {
+  const { port } = server.address();
+  const issuer = `http://127.0.0.1:${port}`;
+  const provider = new Provider(issuer, configuration);
+  provider.use(async (ctx, next) => {
+    if (ctx.path === '/test-control/jwks') {
+      hideSigningKey = ctx.query.hide === '1';
+      ctx.body = { hidden: hideSigningKey };
+      return;
+    }
+    if (ctx.path === '/test-control/clock') {
+      clockOffsetMs = Number(ctx.query.offset ?? 0) * 1000;
+      ctx.body = { offset: clockOffsetMs / 1000 };
+      return;
+    }
+    await next();
+    if (ctx.path === '/jwks' && hideSigningKey && ctx.body && Array.isArray(ctx.body.keys)) {
+      ctx.body = { keys: ctx.body.keys.filter((k) => k.kid !== signingKey.kid) };
+    }
+  });
+  server.on('request', provider.callback());
+  process.stdout.write(`${JSON.stringify({ issuer, port, signing_kid: signingKey.kid })}\n`);
+});
+
+// The test harness closes stdin when it is done: stop then, whatever happens.
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
