@@ -347,6 +347,17 @@ impl Citizens {
                     problems.add(at, "is named twice");
                     continue;
                 }
+                // One the profile holds already stays as it is, even if the imported
+                // concepts do not name it (an ISCO group a case system set, say).
+                let kept = before
+                    .desired_occupations
+                    .iter()
+                    .flatten()
+                    .find(|c| &c.uri == uri);
+                if let Some(kept) = kept {
+                    concepts.push(kept.clone());
+                    continue;
+                }
                 match import::concept(provider.db(), uri).await? {
                     Some(c) if c.kind == ConceptKind::Occupation => concepts.push(Concept {
                         label: c.label(Locale::Da).unwrap_or(&c.uri).to_owned(),

@@ -326,3 +326,56 @@ async fn only_the_citizen_reads_and_changes_their_profile() {
         assert_eq!(counts(&app, "prof-3").await, (1, 1), "{}", app.backend);
     }
 }
+
+#[tokio::test]
+async fn occupations_the_profile_already_holds_stay_when_one_is_added() {
+    for app in spawn_apps().await {
+        concepts(&app).await;
+        let token = app.citizen("prof-5", "0101", &[]).await;
+        // Set by a case system: an ISCO group the imported concepts do not name.
+        let isco = "http://data.europa.eu/esco/isco/C9333";
+        let mut profile = jobunivers_host::demo::profile();
+        profile.desired_occupations = Some(vec![jobunivers_host::caps::Concept {
+            uri: isco.into(),
+            label: "Lagerarbejde".into(),
+        }]);
+        app.server
+            .universe
+            .provider()
+            .set_profile("prof-5", &profile)
+            .await
+            .unwrap();
+        let changed = app
+            .patch(
+                "/api/v1/me/profile",
+                &token,
+                json!({ "desired_occupations": [isco, LAGER] }),
+            )
+            .await
+            .expect(200);
+        assert_eq!(
+            changed["desired_occupations"],
+            json!([
+                { "uri": isco, "label": "Lagerarbejde" },
+                { "uri": LAGER, "label": "Lagermedarbejder" }
+            ]),
+            "{}",
+            app.backend
+        );
+        // Once removed, it cannot come back unless it is an imported occupation.
+        app.patch(
+            "/api/v1/me/profile",
+            &token,
+            json!({ "desired_occupations": [LAGER] }),
+        )
+        .await
+        .expect(200);
+        app.patch(
+            "/api/v1/me/profile",
+            &token,
+            json!({ "desired_occupations": [isco] }),
+        )
+        .await
+        .expect_problem(422, "profile-invalid");
+    }
+}
