@@ -8,6 +8,7 @@
 //! which parts and the `profile-changed` event that waits for the municipality's blocks.
 //! A change that changes nothing writes nothing.
 
+use serde::de::{self, DeserializeOwned};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use jobunivers_core::auth::Identity;
@@ -100,13 +101,13 @@ pub struct ProfileUpdate {
     #[serde(default)]
     pub desired_occupations: Option<Vec<String>>,
     /// At most 20 educations.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "objects")]
     pub education: Option<Vec<EducationInput>>,
     /// At most 10,000 characters.
     #[serde(default)]
     pub cv_text: Option<String>,
     /// Where they look for work; `null` clears it.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "present_object")]
     #[schema(value_type = Option<AreaInput>)]
     pub preferred_area: Option<Option<AreaInput>>,
     /// `YYYY-MM-DD`; `null` clears it.
@@ -114,7 +115,7 @@ pub struct ProfileUpdate {
     #[schema(value_type = Option<String>)]
     pub available_from: Option<Option<String>>,
     /// How they want to be reached (replaced whole).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object")]
     pub contact: Option<ContactPreferences>,
 }
 
@@ -123,6 +124,59 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d: D,
 ) -> std::result::Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
+}
+
+/// `T` from a JSON object, never from an array: serde reads a struct from an array too
+/// (its fields in order), which no client of this API means.
+fn from_object<T: DeserializeOwned, E: de::Error>(
+    value: serde_json::Value,
+) -> std::result::Result<T, E> {
+    if !value.is_object() {
+        return Err(E::invalid_type(unexpected(&value), &"a JSON object"));
+    }
+    serde_json::from_value(value).map_err(E::custom)
+}
+
+fn unexpected(value: &serde_json::Value) -> de::Unexpected<'_> {
+    match value {
+        serde_json::Value::Null => de::Unexpected::Unit,
+        serde_json::Value::Bool(b) => de::Unexpected::Bool(*b),
+        serde_json::Value::Number(_) => de::Unexpected::Other("a number"),
+        serde_json::Value::String(s) => de::Unexpected::Str(s),
+        serde_json::Value::Array(_) => de::Unexpected::Seq,
+        serde_json::Value::Object(_) => de::Unexpected::Map,
+    }
+}
+
+/// An object, or `null` (as left out).
+fn object<'de, D: Deserializer<'de>, T: DeserializeOwned>(
+    d: D,
+) -> std::result::Result<Option<T>, D::Error> {
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Null => Ok(None),
+        value => from_object(value).map(Some),
+    }
+}
+
+/// An object, or `null` to clear (`Some(None)`), as opposed to left out.
+fn present_object<'de, D: Deserializer<'de>, T: DeserializeOwned>(
+    d: D,
+) -> std::result::Result<Option<Option<T>>, D::Error> {
+    object(d).map(Some)
+}
+
+/// An array of objects, or `null` (as left out).
+fn objects<'de, D: Deserializer<'de>, T: DeserializeOwned>(
+    d: D,
+) -> std::result::Result<Option<Vec<T>>, D::Error> {
+    match Option::<Vec<serde_json::Value>>::deserialize(d)? {
+        None => Ok(None),
+        Some(list) => list
+            .into_iter()
+            .map(from_object)
+            .collect::<std::result::Result<_, _>>()
+            .map(Some),
+    }
 }
 
 /// The problems of one change, each at its field.
