@@ -11,7 +11,7 @@
 //!
 //! The server is the one `jobunivers serve --demo` starts (`server::start`), in this
 //! process, with the per-identity rate limits raised (this measures the host, not its
-//! limiter). `SOAK_CITIZENS` (default 40) citizens of Aarhus, each with a thread to the
+//! limiter). `SOAK_CITIZENS` (default 400) citizens of Aarhus, each with a thread to the
 //! jobcentre, and the demo's blocks plus `acme.widget`. The mix, by weight:
 //!
 //! - 60 pages: a citizen's universe (`GET /api/v1/universe`, 8 blocks run);
@@ -166,7 +166,7 @@ fn main() {
     let seconds = env_or("SOAK_SECONDS", 600.0);
     let sample = env_or("SOAK_SAMPLE_SECONDS", 30.0);
     let load = env_or("SOAK_LOAD", 0.8);
-    let citizens = env_or("SOAK_CITIZENS", 40.0) as usize;
+    let citizens = env_or("SOAK_CITIZENS", 400.0) as usize;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
