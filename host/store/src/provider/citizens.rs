@@ -33,17 +33,7 @@ impl DbProvider {
         let now = now_ms();
         let _turn = self.write_turn().await;
         let mut tx = self.db.begin_write().await?;
-        let added = sqlx::query(
-            "INSERT INTO citizens (id, municipality_code, groups, created_ms) VALUES ($1, $2, '[]', $3) \
-             ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(id)
-        .bind(municipality)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            > 0;
+        let added = insert_new(&mut tx, id, municipality, now).await?;
         if !added {
             sqlx::query("UPDATE citizens SET municipality_code = $2 WHERE id = $1 AND municipality_code <> $2")
                 .bind(id)
@@ -99,17 +89,7 @@ impl DbProvider {
         let now = now_ms();
         let _turn = self.write_turn().await;
         let mut tx = self.db.begin_write().await?;
-        let added = sqlx::query(
-            "INSERT INTO citizens (id, municipality_code, groups, created_ms) VALUES ($1, $2, '[]', $3) \
-             ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(citizen)
-        .bind(municipality)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            > 0;
+        let added = insert_new(&mut tx, citizen, municipality, now).await?;
         if let Some(profile) = profile {
             let profile = serde_json::to_string(profile).map_err(encode_error)?;
             sqlx::query(
@@ -148,4 +128,24 @@ impl DbProvider {
             None => Ok(Profile::default()),
         }
     }
+}
+
+/// Add a citizen with no groups unless they are there already; whether they were new.
+async fn insert_new(
+    tx: &mut Transaction<'static, Any>,
+    id: &str,
+    municipality: &str,
+    now: i64,
+) -> Result<bool, DbError> {
+    Ok(sqlx::query(
+        "INSERT INTO citizens (id, municipality_code, groups, created_ms) VALUES ($1, $2, '[]', $3) \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(id)
+    .bind(municipality)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected()
+        > 0)
 }
