@@ -261,7 +261,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let ui = Arc::new(
         Ui::new(&config.data_dir, config.static_dir.clone())?
             .for_public_url(config.public_url.as_deref())
-            .with_signin(signin),
+            .with_signin(signin.clone()),
     );
     let universe = Arc::new(Universe::new(market.clone(), provider));
     let listener = TcpListener::bind(config.addr)
@@ -276,6 +276,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         dialogue: jobunivers_universe::dialogue::Dialogue::new(market.db().clone()),
         limits: Arc::new(RateLimits::new(config.rates)),
         sessions: jobunivers_store::sessions::Sessions::new(market.db().clone()),
+        signin,
     };
     let task = tokio::spawn(jobunivers_ui::serve(listener, state, ui, config.edge));
     Ok(RunningServer {

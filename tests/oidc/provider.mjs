@@ -3,9 +3,12 @@
 //   node provider.mjs --redirect-base http://127.0.0.1:PORT --staff-key-out PATH
 //
 // listens on a random loopback port and prints one JSON line on stdout when ready:
-// {"issuer": ..., "port": ...}. Three clients: `jobunivers-citizens` (client_secret_basic),
-// `jobunivers-citizens-post` (client_secret_post) and `jobunivers-staff` (private_key_jwt;
-// its private key is written to PATH in PEM).
+// {"issuer": ..., "port": ...}. Four clients: `jobunivers-citizens` (client_secret_basic),
+// `jobunivers-citizens-post` (client_secret_post), `jobunivers-staff` (private_key_jwt;
+// its private key is written to PATH in PEM) and `jobunivers-app`, a public client (an
+// app on the citizen's phone, PKCE and no secret) that gets JWT access tokens (RFC 9068)
+// for the host's API (audience `{redirect-base}/api`, or `{redirect-base}/api/staff` for
+// staff), carrying the account's municipality and groups.
 // Sign-in is oidc-provider's development login form: any login, any password; the
 // accounts below carry the claims the tests need.
 //
@@ -17,7 +20,7 @@
 
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
@@ -34,6 +37,9 @@ function arg(name, fallback) {
 const redirectBase = arg('redirect-base').replace(/\/$/, '');
 const staffKeyOut = arg('staff-key-out');
 const citizenSecret = arg('citizen-secret', 'citizens-secret-for-the-tests-only');
+// The API's audiences: citizens' apps and staff tools (the host maps each to its own
+// provider entry).
+const apiAudiences = [`${redirectBase}/api`, `${redirectBase}/api/staff`];
 
 // The clock: oidc-provider reads Date.now for every iat and exp it writes.
 let clockOffsetMs = 0;
@@ -96,13 +102,45 @@ const configuration = {
       response_types: ['code'],
       grant_types: ['authorization_code'],
     },
+    {
+      client_id: 'jobunivers-app',
+      token_endpoint_auth_method: 'none',
+      redirect_uris: [`${redirectBase}/app/callback`],
+      response_types: ['code'],
+      grant_types: ['authorization_code'],
+    },
   ],
   jwks: { keys: [signingKey, otherKey] },
   cookies: { keys: [randomBytes(32).toString('hex')] },
   claims: { openid: ['sub'], municipality: ['municipality'], groups: ['groups'], profile: ['name'] },
   // Claims asked for by scope go into the ID token, as the MitID brokers do.
   conformIdTokenClaims: false,
-  features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
+  features: {
+    devInteractions: { enabled: true },
+    rpInitiatedLogout: { enabled: true },
+    // The API is a resource server: access tokens for it are JWTs it checks itself.
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: () => undefined,
+      useGrantedResource: () => true,
+      getResourceServerInfo(ctx, resource) {
+        if (!apiAudiences.includes(resource)) throw new errors.InvalidTarget();
+        return {
+          scope: 'api',
+          audience: resource,
+          accessTokenTTL: 300,
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: 'RS256' } },
+        };
+      },
+    },
+  },
+  // The API needs to know who the account is: the same claims as the ID token's.
+  async extraTokenClaims(ctx, token) {
+    if (token.kind !== 'AccessToken') return undefined;
+    const { municipality, groups } = accounts[token.accountId] ?? {};
+    return { municipality, groups };
+  },
   pkce: { required: () => true },
   ttl: { IdToken: 300, AccessToken: 300, AuthorizationCode: 60, Interaction: 600, Session: 600, Grant: 600 },
   async findAccount(ctx, id) {
@@ -116,6 +154,9 @@ const configuration = {
       accountId: ctx.oidc.session.accountId,
     });
     grant.addOIDCScope(ctx.oidc.requestParamScopes ? [...ctx.oidc.requestParamScopes].join(' ') : 'openid');
+    for (const resource of Object.keys(ctx.oidc.resourceServers ?? {})) {
+      grant.addResourceScope(resource, 'api');
+    }
     await grant.save();
     return grant;
   },

@@ -95,18 +95,27 @@ pub struct ProviderConfig {
     /// For staff: which claim value makes whom.
     #[serde(default)]
     pub staff: Vec<StaffMapping>,
+    /// The audience (`aud`) of the JWT access tokens this provider issues for the
+    /// host's API; with it, the API accepts those tokens as bearer tokens.
+    #[serde(default)]
+    pub api_audience: Option<String>,
 }
 
-/// A claim value that makes its holder a member of a municipality's staff.
+/// A claim value that gives its holder a role: municipal staff (with the
+/// municipality), a vendor's people (with the namespace) or the operator's.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StaffMapping {
     /// The value of the staff claim, e.g. `aarhus-caseworkers`.
     pub value: String,
-    /// `caseworker` or `admin`.
+    /// `caseworker`, `admin`, `vendor` or `operator`.
     pub role: String,
-    /// The municipality's four-digit code.
-    pub municipality: String,
+    /// For caseworkers and admins: the municipality's four-digit code.
+    #[serde(default)]
+    pub municipality: Option<String>,
+    /// For vendors: the vendor's namespace.
+    #[serde(default)]
+    pub namespace: Option<String>,
 }
 
 fn default_algorithms() -> Vec<String> {
@@ -146,8 +155,9 @@ pub enum Mapping {
     Staff {
         /// The claim.
         claim: String,
-        /// Claim value → role and municipality.
-        rules: Vec<(String, Role, String)>,
+        /// Claim value → role and tenant (municipality code or vendor namespace;
+        /// none for the operator).
+        rules: Vec<(String, Role, Option<String>)>,
     },
 }
 
@@ -172,6 +182,8 @@ pub struct Provider {
     pub kind: Kind,
     /// Who an account becomes.
     pub mapping: Mapping,
+    /// The API audience of its access tokens, if the API accepts them.
+    pub api_audience: Option<String>,
 }
 
 /// A mistake in the file: which provider, which field, what is wrong.
@@ -352,24 +364,51 @@ impl ProviderConfig {
                 let mut rules = Vec::new();
                 for (i, m) in self.staff.iter().enumerate() {
                     let field = format!("staff[{i}]");
-                    let role = match m.role.as_str() {
-                        "caseworker" => Role::Caseworker,
-                        "admin" => Role::Admin,
-                        other => {
+                    let (role, tenant) = match (m.role.as_str(), &m.municipality, &m.namespace) {
+                        ("caseworker" | "admin", Some(code), None) if four_digits(code) => (
+                            if m.role == "admin" {
+                                Role::Admin
+                            } else {
+                                Role::Caseworker
+                            },
+                            Some(code.clone()),
+                        ),
+                        ("caseworker" | "admin", _, _) => {
+                            return Err(bad(
+                                n,
+                                &format!("{field}.municipality"),
+                                format!(
+                                    "must be a four-digit municipality code for role '{}' (and no namespace)",
+                                    m.role
+                                ),
+                            ))
+                        }
+                        ("vendor", None, Some(ns)) if valid_namespace(ns) => {
+                            (Role::Vendor, Some(ns.clone()))
+                        }
+                        ("vendor", _, _) => {
+                            return Err(bad(
+                                n,
+                                &format!("{field}.namespace"),
+                                "must be the vendor's namespace (a-z, 0-9, -) for role 'vendor' (and no municipality)",
+                            ))
+                        }
+                        ("operator", None, None) => (Role::Operator, None),
+                        ("operator", _, _) => {
                             return Err(bad(
                                 n,
                                 &format!("{field}.role"),
-                                format!("'{other}' is not caseworker or admin"),
+                                "'operator' takes neither a municipality nor a namespace",
+                            ))
+                        }
+                        (other, _, _) => {
+                            return Err(bad(
+                                n,
+                                &format!("{field}.role"),
+                                format!("'{other}' is not caseworker, admin, vendor or operator"),
                             ))
                         }
                     };
-                    if !four_digits(&m.municipality) {
-                        return Err(bad(
-                            n,
-                            &format!("{field}.municipality"),
-                            "must be a four-digit municipality code",
-                        ));
-                    }
                     if m.value.is_empty() {
                         return Err(bad(n, &format!("{field}.value"), "is empty"));
                     }
@@ -380,7 +419,7 @@ impl ProviderConfig {
                             format!("'{}' is mapped twice", m.value),
                         ));
                     }
-                    rules.push((m.value.clone(), role, m.municipality.clone()));
+                    rules.push((m.value.clone(), role, tenant));
                 }
                 if self.municipality_claim.is_some() {
                     return Err(bad(
@@ -392,6 +431,15 @@ impl ProviderConfig {
                 Mapping::Staff { claim, rules }
             }
         };
+        if let Some(a) = &self.api_audience {
+            if a.trim().is_empty() || a.len() > 300 || a.contains(char::is_whitespace) {
+                return Err(bad(
+                    n,
+                    "api_audience",
+                    "must be the access tokens' audience, one word (e.g. https://jobunivers.aarhus.dk/api)",
+                ));
+            }
+        }
         let display_en = self
             .display_name_en
             .clone()
@@ -406,6 +454,7 @@ impl ProviderConfig {
             scopes: self.scopes,
             kind: self.kind,
             mapping,
+            api_audience: self.api_audience,
         })
     }
 }
@@ -430,7 +479,20 @@ pub fn parse(text: &str, base: &Path) -> anyhow::Result<Vec<Provider>> {
         if !names.insert(p.name.clone()) {
             anyhow::bail!("sign-in provider '{}': `name` is used twice", p.name);
         }
-        out.push(p.check(base)?);
+        let p = p.check(base)?;
+        if let Some(a) = &p.api_audience {
+            if let Some(other) = out
+                .iter()
+                .find(|o: &&Provider| o.issuer == p.issuer && o.api_audience.as_ref() == Some(a))
+            {
+                anyhow::bail!(
+                    "sign-in provider '{}': `api_audience` '{a}' is also provider '{}''s, of the same issuer; give each its own audience, so a token names whom it is for",
+                    p.name,
+                    other.name
+                );
+            }
+        }
+        out.push(p);
     }
     Ok(out)
 }
@@ -451,6 +513,24 @@ kind = "citizen"
 municipality_claim = "municipality"
 scopes = ["municipality"]
 "#;
+
+    #[test]
+    fn two_providers_of_one_issuer_need_their_own_api_audience() {
+        let twice = format!(
+            "{CITIZENS}api_audience = \"https://host/api\"\n{}api_audience = \"https://host/api\"\n",
+            CITIZENS.replace("name = \"citizens\"", "name = \"citizens-2\"")
+        );
+        let err = parse(&twice, Path::new(".")).unwrap_err().to_string();
+        assert!(
+            err.contains("api_audience") && err.contains("citizens-2"),
+            "{err}"
+        );
+        let distinct = twice.replacen("https://host/api\"\n", "https://host/api/2\"\n", 1);
+        assert_eq!(parse(&distinct, Path::new(".")).unwrap().len(), 2);
+        let blank = format!("{CITIZENS}api_audience = \" \"\n");
+        let err = parse(&blank, Path::new(".")).unwrap_err().to_string();
+        assert!(err.contains("`api_audience`"), "{err}");
+    }
 
     #[test]
     fn a_citizen_provider_is_read() {

@@ -22,14 +22,15 @@ use std::path::Path;
 use std::sync::Arc;
 
 use hmac::{Hmac, Mac};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use sha2::Sha256;
 
 use config::{Kind, Mapping, Provider};
-use jobunivers_core::auth::{Identity, Role};
+use jobunivers_core::auth::{Identity, Role, MAX_TOKEN_SECONDS};
 use jobunivers_core::problem::Problem;
 use jobunivers_store::provider::DbProvider;
 use jobunivers_store::signins::{Pending, Signins};
+use jobunivers_store::staff::{Staff, StaffMember};
 use oidc::{Http, Oidc, OidcError};
 
 /// The file in the data directory holding the key citizens' pseudonyms are made with.
@@ -46,6 +47,19 @@ pub struct Button {
     pub display_en: String,
 }
 
+/// A rule of the staff mapping, as an administrator sees it: who gets which role.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct RoleRule {
+    /// The provider's name.
+    pub provider: String,
+    /// The claim the provider sends (e.g. `groups`).
+    pub claim: String,
+    /// The claim value that gives the role (e.g. `aarhus-caseworkers`).
+    pub value: String,
+    /// The role it gives.
+    pub role: Role,
+}
+
 /// How a finished sign-in ends.
 #[derive(Debug, Clone)]
 pub enum Outcome {
@@ -57,6 +71,8 @@ pub enum Outcome {
         return_to: Option<String>,
         /// Whether the citizen was enrolled just now.
         enrolled: bool,
+        /// The provider's ID token (the hint when signing out there).
+        id_token: Option<String>,
     },
     /// A citizen whose municipality the provider does not say, or names a code that is
     /// not a Danish municipality: nothing was written.
@@ -69,6 +85,7 @@ pub enum Outcome {
 pub struct Signin {
     providers: Vec<Arc<Oidc>>,
     pending: Signins,
+    staff: Staff,
     citizens: Arc<DbProvider>,
     pseudonym_key: Vec<u8>,
     public_url: String,
@@ -142,6 +159,7 @@ impl Signin {
         Ok(Self {
             providers,
             pending: Signins::new(citizens.db().clone()),
+            staff: Staff::new(citizens.db().clone()),
             citizens,
             pseudonym_key: pseudonym_key(data_dir)?,
             public_url,
@@ -156,6 +174,29 @@ impl Signin {
                 name: p.config.name.clone(),
                 display_da: p.config.display_name.0.clone(),
                 display_en: p.config.display_name.1.clone(),
+            })
+            .collect()
+    }
+
+    /// The rules of the staff mapping that give a role in `tenant` (a municipality code
+    /// or vendor namespace; `None`: the operator), in the file's order.
+    pub fn mapping_for(&self, tenant: Option<&str>) -> Vec<RoleRule> {
+        self.providers
+            .iter()
+            .filter_map(|p| match &p.config.mapping {
+                Mapping::Staff { claim, rules } => Some((p, claim, rules)),
+                Mapping::Citizen { .. } => None,
+            })
+            .flat_map(|(p, claim, rules)| {
+                rules
+                    .iter()
+                    .filter(move |(_, _, t)| t.as_deref() == tenant)
+                    .map(move |(value, role, _)| RoleRule {
+                        provider: p.config.name.clone(),
+                        claim: claim.clone(),
+                        value: value.clone(),
+                        role: *role,
+                    })
             })
             .collect()
     }
@@ -201,7 +242,8 @@ impl Signin {
     ) -> Result<(String, String), Problem> {
         let oidc = self.provider(provider)?;
         let started = oidc.start().await.map_err(problem)?;
-        self.pending
+        let kept = self
+            .pending
             .put(
                 &started.state,
                 &Pending {
@@ -212,6 +254,16 @@ impl Signin {
                 },
             )
             .await?;
+        if !kept {
+            tracing::warn!(
+                "the most sign-ins under way at once are under way; a start was refused"
+            );
+            return Err(Problem::too_many(
+                "signins-busy",
+                "too many sign-ins are under way right now; try again in a minute",
+                60,
+            ));
+        }
         Ok((started.url, started.state))
     }
 
@@ -297,7 +349,11 @@ impl Signin {
                     return Ok(Outcome::NoMunicipality);
                 }
                 let id = self.pseudonym(provider, &verified.subject);
-                let enrolled = self.citizens.enrol_citizen(&id, &code).await?;
+                // A citizen already enrolled in this municipality needs no write.
+                let enrolled = match self.citizens.citizen(&id).await? {
+                    Some(known) if known.municipality == code => false,
+                    _ => self.citizens.enrol_citizen(&id, &code).await?,
+                };
                 if enrolled {
                     tracing::info!(provider = %provider.name, municipality = %code, "a citizen was enrolled at first sign-in");
                 }
@@ -310,6 +366,7 @@ impl Signin {
                     },
                     return_to,
                     enrolled,
+                    id_token: verified.id_token.clone(),
                 })
             }
             (Mapping::Staff { claim, rules }, _) => {
@@ -319,31 +376,120 @@ impl Signin {
                     _ => Vec::new(),
                 };
                 // The first rule (in the file's order) the account matches decides.
-                let Some((_, role, municipality)) =
+                let Some((matched, role, tenant)) =
                     rules.iter().find(|(v, _, _)| values.contains(&v.as_str()))
                 else {
+                    // No role (any more): off the administrators' list too.
+                    self.staff.forget(&provider.name, &verified.subject).await?;
                     return Ok(Outcome::NoRole);
                 };
+                let text = |name: &str| {
+                    verified
+                        .claims
+                        .get(name)
+                        .and_then(Value::as_str)
+                        .map(|s| s.chars().take(200).collect::<String>())
+                };
+                self.staff
+                    .record(&StaffMember {
+                        provider: provider.name.clone(),
+                        subject: verified.subject.clone(),
+                        role: *role,
+                        tenant: tenant.clone(),
+                        name: text("name"),
+                        email: text("email"),
+                        matched: matched.clone(),
+                        first_ms: 0,
+                        last_ms: 0,
+                    })
+                    .await?;
                 Ok(Outcome::SignedIn {
                     who: Identity {
                         subject: format!("{}.{}", provider.name, verified.subject),
                         role: *role,
-                        tenant: Some(municipality.clone()),
+                        tenant: tenant.clone(),
                         scopes: None,
                     },
                     return_to,
                     enrolled: false,
+                    id_token: verified.id_token.clone(),
                 })
             }
             (Mapping::Citizen { .. }, Kind::Staff) => Ok(Outcome::NoRole),
         }
     }
 
+    /// Who a bearer token of the API is, if a provider that issues access tokens for
+    /// the API (`api_audience`) issued it: `None` when no such provider's issuer is the
+    /// token's `iss` (the host's own tokens are checked elsewhere). The token is checked
+    /// against the provider's published keys, and its account mapped as a sign-in's is
+    /// (a citizen not known yet is enrolled).
+    pub async fn verify_bearer(&self, token: &str) -> Option<Result<Identity, Problem>> {
+        let claims: Map<String, Value> =
+            jsonwebtoken::dangerous::insecure_decode_claims(token).ok()?;
+        let issuer = claims.get("iss")?.as_str()?.trim_end_matches('/');
+        let audiences: Vec<&str> = match claims.get("aud") {
+            Some(Value::String(a)) => vec![a.as_str()],
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        // The provider entry is the one of this issuer whose API audience the token
+        // names (one provider can sign in citizens and staff, for different audiences);
+        // with none, the first of this issuer that has one, to refuse it clearly.
+        let of_issuer =
+            |p: &&Arc<Oidc>| p.config.issuer == issuer && p.config.api_audience.is_some();
+        let oidc = self
+            .providers
+            .iter()
+            .filter(of_issuer)
+            .find(|p| audiences.contains(&p.config.api_audience.as_deref().unwrap_or_default()))
+            .or_else(|| self.providers.iter().find(of_issuer))?;
+        let audience = oidc.config.api_audience.as_deref().unwrap_or_default();
+        let unauthorized = |why: String| Problem::unauthorized("invalid-token", why);
+        let claims = match oidc
+            .verify_access_token(token, audience, MAX_TOKEN_SECONDS)
+            .await
+        {
+            Ok(c) => c,
+            Err(OidcError::IdTokenRefused(why)) => {
+                return Some(Err(unauthorized(format!(
+                    "the access token was refused: {why}"
+                ))))
+            }
+            Err(e) => return Some(Err(problem(e))),
+        };
+        let verified = oidc::Verified {
+            subject: claims
+                .get("sub")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            claims,
+            id_token: None,
+        };
+        Some(
+            match self.identify(&oidc.config, &verified, None).await {
+                Ok(Outcome::SignedIn { who, .. }) => Ok(who),
+                Ok(Outcome::NoMunicipality) => Err(Problem::forbidden(
+                    "not-enrolled",
+                    "the token names no municipality this host serves; the citizen should contact their jobcentre",
+                )),
+                Ok(Outcome::NoRole) => Err(Problem::forbidden(
+                    "no-role",
+                    "the token's account has no role here; ask the municipality's administrator for the right group",
+                )),
+                Err(p) => Err(p),
+            },
+        )
+    }
+
     /// Where to send the browser to sign out at `provider` too, back to the login page
     /// afterwards; `None` if the provider is unknown or has no end-session endpoint.
-    pub async fn logout_url(&self, provider: &str) -> Option<String> {
+    /// `id_token` is the session's ID token, sent as the hint of whom to sign out.
+    pub async fn logout_url(&self, provider: &str, id_token: Option<&str>) -> Option<String> {
         let oidc = self.provider(provider).ok()?;
-        oidc.logout_url(&format!("{}/login", self.public_url)).await
+        oidc.logout_url(&format!("{}/login", self.public_url), id_token)
+            .await
     }
 }
 

@@ -6,11 +6,12 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::str::FromStr as _;
 use std::time::Duration;
 
 use base64::Engine as _;
 use openidconnect::core::{
-    CoreAuthenticationFlow, CoreClient, CoreJsonWebKeySet, CoreJwsSigningAlgorithm,
+    CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreJsonWebKeySet, CoreJwsSigningAlgorithm,
 };
 use openidconnect::{
     AsyncHttpClient, AuthType, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret,
@@ -114,6 +115,12 @@ type DiscoveredClient = openidconnect::Client<
     openidconnect::EndpointMaybeSet,
 >;
 
+/// The least time between two fetches of the keys forced by bearer tokens naming an
+/// unknown key, so a flood of made-up key ids cannot make the host hammer the provider.
+const FORCED_KEY_REFRESH_EVERY: Duration = Duration::from_secs(30);
+/// How far the clocks of provider and host may disagree, in seconds.
+const LEEWAY_SECONDS: u64 = 30;
+
 /// What the provider announced, and when it was read.
 struct Discovered {
     metadata: ProviderMetadataWithLogout,
@@ -127,6 +134,8 @@ pub struct Oidc {
     redirect_url: RedirectUrl,
     http: Http,
     discovered: RwLock<Option<Discovered>>,
+    /// When a bearer token last made the host fetch the keys again.
+    forced_refresh: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl std::fmt::Debug for Oidc {
@@ -157,6 +166,9 @@ pub struct Verified {
     pub subject: String,
     /// Every claim of the (verified) ID token.
     pub claims: Map<String, Value>,
+    /// The ID token itself (the hint when signing out at the provider); `None` for an
+    /// API access token.
+    pub id_token: Option<String>,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> OidcError {
@@ -183,6 +195,7 @@ impl Oidc {
             redirect_url: RedirectUrl::new(redirect_url.to_owned())?,
             http,
             discovered: RwLock::new(None),
+            forced_refresh: std::sync::Mutex::new(None),
         })
     }
 
@@ -394,12 +407,119 @@ impl Oidc {
         Ok(Verified {
             subject,
             claims: payload,
+            id_token: Some(compact),
         })
+    }
+
+    /// Check a JWT access token (RFC 9068) the provider issued for the API `audience`:
+    /// type `at+jwt`, signed by a key the provider publishes (fetched again, at most
+    /// every 30 s, when the token names one the cache does not hold) with an algorithm
+    /// the operator allows, this issuer, the audience, not expired, not too long-lived.
+    /// Its claims.
+    pub async fn verify_access_token(
+        &self,
+        token: &str,
+        audience: &str,
+        max_lifetime_s: u64,
+    ) -> Result<Map<String, Value>, OidcError> {
+        let refused = |why: &str| OidcError::IdTokenRefused(why.to_owned());
+        let header =
+            jsonwebtoken::decode_header(token).map_err(|_| refused("the token is not a JWT"))?;
+        let typ = header.typ.as_deref().unwrap_or("").to_ascii_lowercase();
+        if typ != "at+jwt" && typ != "application/at+jwt" {
+            return Err(refused(
+                "the token is not an access token (its type is not at+jwt); send the access token, not the ID token",
+            ));
+        }
+        let alg = format!("{:?}", header.alg);
+        if !self.config.algorithms.contains(&alg) {
+            return Err(OidcError::IdTokenRefused(format!(
+                "its algorithm is not allowed ({alg})"
+            )));
+        }
+        let kid = header
+            .kid
+            .clone()
+            .ok_or_else(|| refused("the token names no key ('kid')"))?;
+        let metadata = self.metadata().await?;
+        let key = match find_key(&metadata, &kid) {
+            Some(k) => k,
+            None => {
+                let due = {
+                    let mut last = self.forced_refresh.lock().expect("not poisoned");
+                    let due = last.is_none_or(|t| t.elapsed() >= FORCED_KEY_REFRESH_EVERY);
+                    if due {
+                        *last = Some(std::time::Instant::now());
+                    }
+                    due
+                };
+                let metadata = if due {
+                    self.refresh_keys().await?
+                } else {
+                    metadata
+                };
+                find_key(&metadata, &kid).ok_or_else(|| {
+                    refused("it is signed with a key the provider does not publish")
+                })?
+            }
+        };
+        if let Some(key_alg) = &key.common.key_algorithm {
+            if format!("{key_alg:?}") != alg {
+                return Err(refused("its algorithm is not the one of its key"));
+            }
+        }
+        let decoding = jsonwebtoken::DecodingKey::from_jwk(&key)
+            .map_err(|_| refused("the provider's key cannot be read"))?;
+        let mut validation = jsonwebtoken::Validation::new(header.alg);
+        validation.set_issuer(&[&self.config.issuer, &format!("{}/", self.config.issuer)]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = LEEWAY_SECONDS;
+        validation.validate_nbf = true;
+        let claims = jsonwebtoken::decode::<Map<String, Value>>(token, &decoding, &validation)
+            .map_err(|e| {
+                use jsonwebtoken::errors::ErrorKind as K;
+                refused(match e.kind() {
+                    K::ExpiredSignature => "it has expired",
+                    K::InvalidSignature => "its signature is not valid",
+                    K::InvalidAlgorithm => "its algorithm does not fit its key",
+                    K::InvalidIssuer => "another issuer signed it",
+                    K::InvalidAudience => "it is meant for another audience",
+                    K::ImmatureSignature => "it is not valid yet ('nbf' is in the future)",
+                    K::MissingRequiredClaim(_) => "it lacks one of exp, iss, aud and sub",
+                    _ => "it is not a valid JWT",
+                })
+            })?
+            .claims;
+        let now = u64::try_from(jobunivers_core::clock::now_ms() / 1000).unwrap_or(0);
+        let secs = |name: &str| claims.get(name).and_then(Value::as_u64);
+        let exp = secs("exp").unwrap_or(0);
+        if exp > now + max_lifetime_s + LEEWAY_SECONDS
+            || secs("iat").is_some_and(|iat| {
+                iat > now + LEEWAY_SECONDS || exp.saturating_sub(iat) > max_lifetime_s
+            })
+        {
+            return Err(refused(
+                "its lifetime is longer than this host accepts, or it was issued in the future",
+            ));
+        }
+        if claims
+            .get("sub")
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+        {
+            return Err(refused("its subject is empty"));
+        }
+        Ok(claims)
     }
 
     /// Where to send the browser to sign out at the provider too (RP-initiated logout),
     /// if the provider announces an end-session endpoint.
-    pub async fn logout_url(&self, post_logout_redirect: &str) -> Option<String> {
+    pub async fn logout_url(
+        &self,
+        post_logout_redirect: &str,
+        id_token_hint: Option<&str>,
+    ) -> Option<String> {
         let metadata = match self.metadata().await {
             Ok(m) => m,
             Err(e) => {
@@ -416,8 +536,22 @@ impl Oidc {
         if let Ok(url) = PostLogoutRedirectUrl::new(post_logout_redirect.to_owned()) {
             request = request.set_post_logout_redirect_uri(url);
         }
+        if let Some(hint) = id_token_hint.and_then(|t| CoreIdToken::from_str(t).ok()) {
+            request = request.set_id_token_hint(&hint);
+        }
         Some(request.http_get_url().to_string())
     }
+}
+
+/// The published key `kid`, as `jsonwebtoken` reads keys.
+fn find_key(metadata: &ProviderMetadataWithLogout, kid: &str) -> Option<jsonwebtoken::jwk::Jwk> {
+    // Key by key: a key of a kind `jsonwebtoken` cannot read must not hide the others.
+    let set = serde_json::to_value(metadata.jwks()).ok()?;
+    set.get("keys")?
+        .as_array()?
+        .iter()
+        .filter(|k| k.get("kid").and_then(Value::as_str) == Some(kid))
+        .find_map(|k| serde_json::from_value(k.clone()).ok())
 }
 
 /// A refusal in words (no token contents).

@@ -21,6 +21,7 @@ pub mod records;
 pub mod screening;
 pub mod sessions;
 pub mod signins;
+pub mod staff;
 
 pub use db::{Backend, Db, DbError, Municipality};
 pub use provider::{DbProvider, NoHooks, StoreHooks};

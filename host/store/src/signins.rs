@@ -13,6 +13,10 @@ use jobunivers_core::clock::now_ms;
 /// How long a sign-in may take at the provider.
 pub const PENDING_FOR: Duration = Duration::from_secs(10 * 60);
 
+/// The most sign-ins under way at once (all clients together): a flood of started and
+/// never finished sign-ins fills no more than this many rows.
+pub const MAX_PENDING: i64 = 50_000;
+
 /// What the host sent with an authorization request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pending {
@@ -42,14 +46,22 @@ impl Signins {
         Self { db }
     }
 
-    /// Remember a sign-in under `state`; sign-ins left unfinished are swept.
-    pub async fn put(&self, state: &str, pending: &Pending) -> Result<(), sqlx::Error> {
+    /// Remember a sign-in under `state`; sign-ins left unfinished are swept. `false`
+    /// (and nothing written) when [`MAX_PENDING`] sign-ins are under way.
+    pub async fn put(&self, state: &str, pending: &Pending) -> Result<bool, sqlx::Error> {
         let now = now_ms();
         let mut tx = self.db.begin_write().await?;
         sqlx::query("DELETE FROM signins WHERE expires_ms <= $1")
             .bind(now)
             .execute(&mut *tx)
             .await?;
+        let under_way: i64 = sqlx::query("SELECT COUNT(*) FROM signins")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        if under_way >= MAX_PENDING {
+            return Ok(false);
+        }
         sqlx::query(
             "INSERT INTO signins (state_sha256, provider, nonce, pkce_verifier, return_to, expires_ms) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -63,7 +75,7 @@ impl Signins {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     /// Take the sign-in of `state`: it is gone afterwards, so of two callbacks with the

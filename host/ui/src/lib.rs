@@ -22,7 +22,9 @@ pub(crate) mod pages;
 mod profile;
 mod schema_form;
 mod session;
+mod sessions;
 mod signin;
+mod staff;
 mod time;
 mod vendor;
 
@@ -306,7 +308,7 @@ pub async fn serve(
         .service(app(state, ui));
     loop {
         let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
+            Ok(accepted) => accepted,
             Err(e) => {
                 // Out of file descriptors and the like: wait a little, keep serving.
                 tracing::warn!(error = %e, "accepting a connection failed");
@@ -314,7 +316,17 @@ pub async fn serve(
                 continue;
             }
         };
-        let service = hyper_util::service::TowerToHyperService::new(service.clone());
+        let (stream, peer) = stream;
+        // The client's address, for the handlers that limit per address.
+        let service = tower::ServiceExt::map_request(
+            service.clone(),
+            move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                req
+            },
+        );
+        let service = hyper_util::service::TowerToHyperService::new(service);
         tokio::spawn(async move {
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(hyper_util::rt::TokioTimer::new())
@@ -353,6 +365,8 @@ pub fn routes(state: &UiState) -> Router<UiState> {
         .merge(operator::routes())
         .merge(caseworker::routes())
         .merge(signin::routes())
+        .merge(sessions::routes())
+        .merge(staff::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             html_errors,

@@ -14,6 +14,7 @@ use crate::UiState;
 use axum::http::HeaderMap;
 use jobunivers_core::auth::{Identity, Role};
 use jobunivers_core::problem::Problem;
+use jobunivers_store::sessions::{Ended, NewSession};
 
 pub(super) fn routes() -> Router<UiState> {
     Router::new()
@@ -76,6 +77,7 @@ async fn login_page(State(state): State<UiState>, ctx: Ctx, Query(q): Query<Next
 
 async fn login(
     State(state): State<UiState>,
+    headers: HeaderMap,
     Post { ctx, form }: Post,
 ) -> jobunivers_web::Result<Response> {
     let users = state.dev_users.as_ref().ok_or_else(|| {
@@ -126,7 +128,17 @@ async fn login(
         who.subject,
         who.tenant.as_deref().unwrap_or("")
     ))?;
-    let token = state.sessions.start(&who).await?;
+    let agent = crate::session::agent_of(&headers);
+    let token = state
+        .sessions
+        .start_with(
+            &who,
+            &NewSession {
+                agent: agent.as_deref(),
+                ..NewSession::default()
+            },
+        )
+        .await?;
     let to = safe_next(form.get("next")).unwrap_or_else(|| landing(who.role).to_owned());
     let mut ctx = ctx.flash("success", "flash.signed_in");
     ctx.set_cookies.push(set_cookie(
@@ -146,10 +158,10 @@ async fn logout(
     headers: HeaderMap,
     Post { ctx, .. }: Post,
 ) -> Response {
-    let mut provider = None;
+    let mut ended = None;
     if let Some(token) = jobunivers_web::session::session_token(&headers) {
         match state.sessions.end_signed_in(&token).await {
-            Ok(ended) => provider = ended.flatten(),
+            Ok(e) => ended = e,
             Err(e) => {
                 tracing::error!(error = %e, "a session could not be ended");
                 return ctx.error_page(&Problem::internal(e));
@@ -157,8 +169,15 @@ async fn logout(
         }
     }
     let mut to = "/login".to_owned();
-    if let (Some(name), Some(signin)) = (provider, ctx.ui.signin.clone()) {
-        if let Some(url) = signin.logout_url(&name).await {
+    if let (
+        Some(Ended {
+            provider: Some(name),
+            id_token,
+        }),
+        Some(signin),
+    ) = (ended, ctx.ui.signin.clone())
+    {
+        if let Some(url) = signin.logout_url(&name, id_token.as_deref()).await {
             to = url;
         }
     }

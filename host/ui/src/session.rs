@@ -368,6 +368,14 @@ pub struct Post {
     pub form: Form,
 }
 
+/// The browser and system of a request, in a few words, for the session list.
+pub(crate) fn agent_of(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .and_then(jobunivers_store::sessions::describe_agent)
+}
+
 /// The largest form accepted (a CV pasted into a block's form fits easily).
 const MAX_FORM_BYTES: usize = 256 * 1024;
 

@@ -10,10 +10,11 @@
 //!   without a known municipality, or staff without a role, get a page saying what to
 //!   do, and no session.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
+use axum::Extension;
 use axum::Router;
 use minijinja::context;
 use serde::Deserialize;
@@ -23,6 +24,7 @@ use crate::pages::{landing, safe_next};
 use crate::UiState;
 use jobunivers_core::problem::Problem;
 use jobunivers_signin::{Outcome, Signin};
+use jobunivers_store::sessions::NewSession;
 
 /// The cookie binding a sign-in under way to the browser that started it.
 pub const SIGNIN_COOKIE: &str = "ju_signin";
@@ -54,9 +56,14 @@ async fn start(
     State(state): State<UiState>,
     Path(provider): Path<String>,
     Query(q): Query<StartQuery>,
+    peer: Option<Extension<ConnectInfo<std::net::SocketAddr>>>,
     ctx: Ctx,
 ) -> jobunivers_web::Result<Response> {
     let signin = signin(&state)?;
+    // Each start writes a pending sign-in: a client address gets a budget of them.
+    if let Some(Extension(ConnectInfo(peer))) = peer {
+        state.limits.signin_start(&peer.ip().to_string())?;
+    }
     let (url, sign_in_state) = signin
         .start(&provider, safe_next(q.next.as_deref()))
         .await?;
@@ -143,8 +150,24 @@ async fn callback(
         .finish(&provider, sent, code, q.iss.as_deref())
         .await?
     {
-        Outcome::SignedIn { who, return_to, .. } => {
-            let token = state.sessions.start_via(&who, Some(&provider)).await?;
+        Outcome::SignedIn {
+            who,
+            return_to,
+            id_token,
+            ..
+        } => {
+            let agent = crate::session::agent_of(&headers);
+            let token = state
+                .sessions
+                .start_with(
+                    &who,
+                    &NewSession {
+                        provider: Some(&provider),
+                        id_token: id_token.as_deref(),
+                        agent: agent.as_deref(),
+                    },
+                )
+                .await?;
             let to = return_to.unwrap_or_else(|| landing(who.role).to_owned());
             let mut ctx = ctx.flash("success", "flash.signed_in");
             ctx.set_cookies.push(set_cookie(

@@ -1,5 +1,7 @@
 //! Who is calling, from the `Authorization: Bearer` header: a vendor API token
-//! (`jbt_...`, checked against the stored hashes) or a JWT (checked by [`AuthConfig`](jobunivers_core::auth::AuthConfig)).
+//! (`jbt_...`, checked against the stored hashes), an OpenID provider's access token
+//! (checked against its published keys by the sign-in crate), or the host's own JWT
+//! (checked by [`AuthConfig`](jobunivers_core::auth::AuthConfig)).
 //! Also the extractors of the request's other parts (JSON body, path and query
 //! parameters), whose rejections are problem details rather than axum's plain text.
 
@@ -50,6 +52,11 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Option<Identity>, P
         .trim();
     if token.starts_with(jobunivers_market::TOKEN_PREFIX) {
         return state.market.authenticate_token(token).await.map(Some);
+    }
+    if let Some(signin) = &state.signin {
+        if let Some(who) = signin.verify_bearer(token).await {
+            return who.map(Some);
+        }
     }
     state.auth.verify(token).map(Some)
 }

@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 #![allow(clippy::result_large_err)]
 
+mod accounts;
 mod api;
 #[cfg(feature = "native-blocks")]
 mod bench;
@@ -50,6 +51,9 @@ pub struct AppState {
     pub limits: Arc<limits::RateLimits>,
     /// The web pages' sign-ins (the session cookie's tokens).
     pub sessions: jobunivers_store::sessions::Sessions,
+    /// The OpenID providers, whose access tokens the API also accepts; `None` without
+    /// `--oidc-config`.
+    pub signin: Option<Arc<jobunivers_signin::Signin>>,
 }
 
 /// A [`Problem`] as an HTTP response: its status, `application/problem+json`. Every
@@ -89,6 +93,7 @@ pub fn router(state: AppState) -> Router {
     let (api, openapi) = api::routes(&state)
         .nest("/api/v1", universe::routes())
         .nest("/api/v1", me::routes())
+        .nest("/api/v1", accounts::routes())
         .nest("/api/v1", dialogue::routes())
         .nest("/api/v1", screening::routes())
         .nest("/api/v1", monitor::routes())

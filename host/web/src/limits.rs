@@ -1,5 +1,6 @@
 //! Per-identity rate limits at the edge: changes (every request that is not a read),
-//! publishes per vendor, and development-login sign-ins per user. Each is a token bucket
+//! publishes per vendor, development-login sign-ins per user, and OpenID sign-ins started
+//! per client address. Each is a token bucket
 //! (GCRA, by the `governor` crate) that refills evenly over a minute; a caller over it
 //! gets a 429 that says when to try again.
 
@@ -21,6 +22,8 @@ pub struct RateConfig {
     pub publishes_per_minute: u32,
     /// Development-login sign-ins per user.
     pub logins_per_minute: u32,
+    /// OpenID sign-ins started per client address (each writes a pending sign-in).
+    pub signin_starts_per_minute: u32,
 }
 
 impl Default for RateConfig {
@@ -29,6 +32,7 @@ impl Default for RateConfig {
             writes_per_minute: 600,
             publishes_per_minute: 30,
             logins_per_minute: 120,
+            signin_starts_per_minute: 30,
         }
     }
 }
@@ -38,6 +42,7 @@ pub struct RateLimits {
     writes: DefaultKeyedRateLimiter<String>,
     publishes: DefaultKeyedRateLimiter<String>,
     logins: DefaultKeyedRateLimiter<String>,
+    signin_starts: DefaultKeyedRateLimiter<String>,
     clock: DefaultClock,
 }
 
@@ -58,6 +63,9 @@ impl RateLimits {
             writes: DefaultKeyedRateLimiter::keyed(per_minute(config.writes_per_minute)),
             publishes: DefaultKeyedRateLimiter::keyed(per_minute(config.publishes_per_minute)),
             logins: DefaultKeyedRateLimiter::keyed(per_minute(config.logins_per_minute)),
+            signin_starts: DefaultKeyedRateLimiter::keyed(per_minute(
+                config.signin_starts_per_minute,
+            )),
             clock: DefaultClock::default(),
         }
     }
@@ -96,5 +104,10 @@ impl RateLimits {
     /// One more development-login sign-in as `user`.
     pub fn login(&self, user: &str) -> Result<(), Problem> {
         self.check(&self.logins, user.to_owned(), "sign-ins")
+    }
+
+    /// One more OpenID sign-in started from the client address `client`.
+    pub fn signin_start(&self, client: &str) -> Result<(), Problem> {
+        self.check(&self.signin_starts, client.to_owned(), "sign-ins started")
     }
 }

@@ -158,6 +158,7 @@ async fn changes_publishes_and_sign_ins_are_rate_limited_per_identity() {
         writes_per_minute: 3,
         publishes_per_minute: 2,
         logins_per_minute: 4,
+        ..Default::default()
     };
     for app in super::spawn_apps_with(|c| c.rates = rates).await {
         let backend = app.backend;

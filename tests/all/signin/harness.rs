@@ -17,6 +17,10 @@ use crate::api::{spawn_apps_with, TestApp};
 pub(crate) struct OidcProvider {
     pub(crate) child: Child,
     pub(crate) issuer: String,
+    /// The staff client's private key (a key the provider does not sign tokens with).
+    pub(crate) staff_key: PathBuf,
+    /// The host's address the provider was started for.
+    pub(crate) redirect_base: String,
     _dir: tempfile::TempDir,
     pub(crate) config: PathBuf,
 }
@@ -82,6 +86,7 @@ algorithms = ["RS256", "ES256"]
 kind = "citizen"
 scopes = ["municipality"]
 municipality_claim = "municipality"
+api_audience = "{redirect_base}/api"
 
 [[provider]]
 name = "citizens-post"
@@ -105,6 +110,7 @@ private_key_id = "jobunivers-staff-1"
 kind = "staff"
 scopes = ["groups"]
 staff_claim = "groups"
+api_audience = "{redirect_base}/api/staff"
 staff = [
   {{ value = "aarhus-caseworkers", role = "caseworker", municipality = "0751" }},
   {{ value = "aarhus-admins", role = "admin", municipality = "0751" }},
@@ -116,6 +122,8 @@ staff = [
     OidcProvider {
         child,
         issuer,
+        staff_key: key,
+        redirect_base: redirect_base.to_owned(),
         _dir: tmp,
         config,
     }
