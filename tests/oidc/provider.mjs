@@ -67,9 +67,10 @@ const accounts = {
   bent: { municipality: '0101' },
   ukendt: { municipality: '9999' },
   uden: {},
-  karen: { groups: ['aarhus-caseworkers', 'everyone'] },
+  karen: { groups: ['aarhus-caseworkers', 'everyone'], name: 'Karen Sagsbehandler', email: 'karen@aarhus.example' },
   lars: { groups: ['aarhus-admins'] },
   nina: { groups: ['everyone'] },
+  vera: { groups: ['acme-developers'], name: 'Vera Udvikler' },
 };
 
 const configuration = {
@@ -112,7 +113,7 @@ const configuration = {
   ],
   jwks: { keys: [signingKey, otherKey] },
   cookies: { keys: [randomBytes(32).toString('hex')] },
-  claims: { openid: ['sub'], municipality: ['municipality'], groups: ['groups'], profile: ['name'] },
+  claims: { openid: ['sub'], municipality: ['municipality'], groups: ['groups'], profile: ['name'], email: ['email'] },
   // Claims asked for by scope go into the ID token, as the MitID brokers do.
   conformIdTokenClaims: false,
   features: {

@@ -608,5 +608,45 @@ staff = [
             panic!("staff")
         };
         assert_eq!(rules[1].1, Role::Admin);
+        // A vendor's people map to the namespace, the operator's to no tenant.
+        let vendors = staff.replace(
+            r#"{ value = "aarhus-admins", role = "admin", municipality = "751" },"#,
+            r#"{ value = "acme-devs", role = "vendor", namespace = "acme" },
+  { value = "ops", role = "operator" },"#,
+        );
+        let ok = parse(&vendors, Path::new(".")).unwrap();
+        let Mapping::Staff { rules, .. } = &ok[0].mapping else {
+            panic!("staff")
+        };
+        assert_eq!(
+            rules[1],
+            ("acme-devs".into(), Role::Vendor, Some("acme".into()))
+        );
+        assert_eq!(rules[2], ("ops".into(), Role::Operator, None));
+        for (wrong, field) in [
+            (r#"role = "vendor", namespace = "acme""#, "namespace"),
+            (r#"role = "vendor", namespace = "Acme!""#, "namespace"),
+            (
+                r#"role = "vendor", namespace = "acme", municipality = "0751""#,
+                "namespace",
+            ),
+            (r#"role = "operator", municipality = "0751""#, "role"),
+            (r#"role = "citizen", municipality = "0751""#, "role"),
+        ] {
+            let file = staff.replace(r#"role = "admin", municipality = "751""#, wrong);
+            let file = if wrong == r#"role = "vendor", namespace = "acme""# {
+                file.replace(
+                    "role = \"vendor\", namespace = \"acme\"",
+                    "role = \"vendor\"",
+                )
+            } else {
+                file
+            };
+            let err = parse(&file, Path::new(".")).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("`staff[1].{field}`")),
+                "{wrong}: {err}"
+            );
+        }
     }
 }

@@ -63,3 +63,28 @@ async fn vendor_staff(State(state): State<UiState>, Signed(ctx, _): Signed) -> R
     who.require_vendor(&namespace, None)?;
     page(&state, ctx, namespace, "vendor").await
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{environment, CSRF_FIELD};
+
+    #[test]
+    fn the_staff_page_renders_its_people_and_rules() {
+        let env = environment().unwrap();
+        let html = env
+            .get_template("admin/staff.html")
+            .unwrap()
+            .render(minijinja::context! {
+                lang => "da",
+                tenant => "0751",
+                members => minijinja::value::Serde(serde_json::json!([{"provider": "staff", "subject": "karen", "role": "caseworker", "tenant": "0751", "name": "Karen", "email": null, "matched": "aarhus-caseworkers", "first_ms": 0, "last_ms": 0}])),
+                rules => minijinja::value::Serde(serde_json::json!([{"provider": "staff", "claim": "groups", "value": "g", "role": "admin"}])),
+                signin => true,
+                nav => "staff",
+                csrf => "token",
+                csrf_field => CSRF_FIELD,
+            });
+        let html = html.map_err(|e| format!("{e:#}")).unwrap();
+        assert!(html.contains("Karen"));
+    }
+}

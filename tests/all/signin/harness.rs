@@ -108,12 +108,13 @@ auth_method = "private_key_jwt"
 private_key = "staff.pem"
 private_key_id = "jobunivers-staff-1"
 kind = "staff"
-scopes = ["groups"]
+scopes = ["groups", "profile", "email"]
 staff_claim = "groups"
 api_audience = "{redirect_base}/api/staff"
 staff = [
   {{ value = "aarhus-caseworkers", role = "caseworker", municipality = "0751" }},
   {{ value = "aarhus-admins", role = "admin", municipality = "0751" }},
+  {{ value = "acme-developers", role = "vendor", namespace = "acme" }},
 ]
 "#
         ),
@@ -145,6 +146,13 @@ impl OidcProvider {
 
 /// A host per backend, each with its own provider.
 pub(crate) async fn spawn() -> Vec<(TestApp, OidcProvider)> {
+    spawn_with(|_| {}).await
+}
+
+/// The same, with a change to the hosts' configuration.
+pub(crate) async fn spawn_with(
+    change: impl Fn(&mut jobunivers_host::server::ServerConfig),
+) -> Vec<(TestApp, OidcProvider)> {
     let mut ready: Vec<(u16, OidcProvider)> = (0..2)
         .map(|_| {
             let port = free_port();
@@ -158,6 +166,7 @@ pub(crate) async fn spawn() -> Vec<(TestApp, OidcProvider)> {
         config.addr = format!("127.0.0.1:{port}").parse().unwrap();
         config.public_url = Some(format!("http://127.0.0.1:{port}"));
         config.oidc_config = Some(path.clone());
+        change(config);
     })
     .await;
     apps.into_iter()
@@ -192,8 +201,14 @@ pub(crate) fn origin(url: &str) -> String {
 
 impl Agent {
     pub(crate) fn new() -> Self {
+        Self::with_user_agent("jobunivers-tests")
+    }
+
+    /// A browser that says it is `user_agent`.
+    pub(crate) fn with_user_agent(user_agent: &str) -> Self {
         Self {
             client: reqwest::Client::builder()
+                .user_agent(user_agent)
                 .redirect(reqwest::redirect::Policy::none())
                 .pool_max_idle_per_host(0)
                 .build()

@@ -6,6 +6,7 @@
 //! token signed with a key the provider does not publish are refused, and write
 //! nothing.
 
+mod accounts;
 mod bearer;
 mod harness;
 
@@ -93,6 +94,12 @@ async fn a_citizen_never_seen_signs_in_is_enrolled_and_gets_their_universe() {
         );
         assert!(
             out.location.contains("post_logout_redirect_uri="),
+            "{}",
+            out.location
+        );
+        // The ID token of the sign-in says whom to sign out.
+        assert!(
+            out.location.contains("id_token_hint=ey"),
             "{}",
             out.location
         );
