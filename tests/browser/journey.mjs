@@ -94,9 +94,12 @@ function startProvider(hostUrl, dataDir) {
           'private_key = "staff.pem"',
           'private_key_id = "jobunivers-staff-1"',
           'kind = "staff"',
-          'scopes = ["groups"]',
+          'scopes = ["groups", "profile", "email"]',
           'staff_claim = "groups"',
-          'staff = [{ value = "aarhus-caseworkers", role = "caseworker", municipality = "0751" }]',
+          'staff = [',
+          '  { value = "aarhus-caseworkers", role = "caseworker", municipality = "0751" },',
+          '  { value = "aarhus-admins", role = "admin", municipality = "0751" },',
+          ']',
           "",
         ].join("\n"));
         resolvePromise({ child, issuer, config });
