@@ -185,6 +185,7 @@ fn main() {
         writes_per_minute: 1_000_000,
         publishes_per_minute: 1_000_000,
         logins_per_minute: 1_000_000,
+        signin_starts_per_minute: 1_000_000,
     };
     if backend == "postgres" {
         psql(&postgres, &format!("CREATE DATABASE {db_name}"));

@@ -145,7 +145,7 @@ async fn a_person_sees_where_they_are_signed_in_and_ends_it_there() {
             .as_str()
             .unwrap()
             .to_owned();
-        assert_eq!(listed[0]["agent"].as_str().is_some(), true, "{listed}");
+        assert!(listed[0]["agent"].as_str().is_some(), "{listed}");
         let res = laptop
             .post(
                 &format!("{}/sessions/{phone_id}/end", app.url),
