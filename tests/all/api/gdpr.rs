@@ -286,6 +286,8 @@ const NO_CITIZEN_DATA: &[&str] = &[
     // OpenID sign-ins under way: kept before anyone is known (nonce, PKCE verifier,
     // return path), ten minutes at most.
     "signins",
+    // Who signed in as staff, with which role: staff, not citizens.
+    "staff_members",
 ];
 
 /// Every table of the schema (without the migrations' own), with its columns.
