@@ -130,6 +130,29 @@ async fn read<S: Send + Sync>(req: Request, state: &S) -> Result<axum::body::Byt
         })
 }
 
+/// Whether JSON text holds the escape of a NUL character (`\u0000`, not an escaped
+/// backslash followed by `u0000`).
+fn has_escaped_nul(bytes: &[u8]) -> bool {
+    bytes.windows(6).enumerate().any(|(i, w)| {
+        w.eq_ignore_ascii_case(b"\\u0000")
+            && bytes[..i].iter().rev().take_while(|b| **b == b'\\').count() % 2 == 0
+    })
+}
+
+/// Whether a percent-encoded part of an address decodes to a NUL character.
+fn has_encoded_nul(text: &str) -> bool {
+    text.as_bytes().windows(3).any(|w| w == b"%00")
+}
+
+/// No field of this API takes a NUL character (PostgreSQL's text cannot hold one).
+fn nul_refused(slug: &str, what: &str) -> ApiError {
+    Problem::bad_request(
+        slug,
+        format!("the {what} holds a NUL character (\\u0000), which no field accepts"),
+    )
+    .into()
+}
+
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // serde reads a struct from a JSON array too (its fields in order); every body of
     // this API is an object, so anything else is refused before it is read.
@@ -139,6 +162,9 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "the request body must be a JSON object ({...})",
         )
         .into());
+    }
+    if has_escaped_nul(bytes) {
+        return Err(nul_refused("invalid-body", "request body"));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
@@ -197,6 +223,9 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if has_encoded_nul(parts.uri.path()) {
+            return Err(nul_refused("invalid-path", "address"));
+        }
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(t)) => Ok(Path(t)),
             // A route whose parameters do not match its handler is our fault.
@@ -220,6 +249,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if parts.uri.query().is_some_and(has_encoded_nul) {
+            return Err(nul_refused("invalid-query", "query"));
+        }
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Query(t)| Query(t))
@@ -230,5 +262,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
                 )
                 .into()
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_characters_are_found_in_json_and_addresses() {
+        assert!(has_escaped_nul(br#"{"a":"x\u0000y"}"#));
+        assert!(has_escaped_nul(br#"{"a":"\\\u0000"}"#));
+        assert!(!has_escaped_nul(br#"{"a":"\\u0000"}"#));
+        assert!(!has_escaped_nul(br#"{"a":"u0000"}"#));
+        assert!(has_encoded_nul("status=%00h"));
+        assert!(!has_encoded_nul("status=%2500"));
     }
 }
