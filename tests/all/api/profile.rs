@@ -391,3 +391,53 @@ async fn occupations_the_profile_already_holds_stay_when_one_is_added() {
         .expect_problem(422, "profile-invalid");
     }
 }
+
+/// Changes of different parts at the same moment all hold: each is written over what
+/// is stored when it commits, not over what it read before.
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_changes_of_different_parts_all_hold() {
+    for app in spawn_apps().await {
+        let backend = app.backend;
+        concepts(&app).await;
+        let token = app.citizen("prof-race", "0101", &[]).await;
+        for round in 0..3 {
+            let cv = format!("CV nummer {round}");
+            let bodies = [
+                json!({ "cv_text": cv }),
+                json!({ "education": [{ "title": format!("Uddannelse {round}"), "institution": "Skolen", "year": 2010 }] }),
+                json!({ "preferred_area": { "postal_code": "8000", "city": "Aarhus C", "max_commute_km": 10 + round } }),
+                json!({ "desired_occupations": if round % 2 == 0 { vec![LAGER] } else { vec![TRUCK] } }),
+                json!({ "available_from": format!("2027-01-0{}", round + 1) }),
+            ];
+            let answers = futures_util::future::join_all(
+                bodies
+                    .iter()
+                    .map(|b| app.patch("/api/v1/me/profile", &token, b.clone())),
+            )
+            .await;
+            for a in &answers {
+                assert_eq!(a.status, 200, "{backend}: {}", a.body);
+            }
+            let now = app.get("/api/v1/me/profile", &token).await.expect(200);
+            let p = &now;
+            assert_eq!(p["cv_text"], cv.as_str(), "{backend}: {now}");
+            assert_eq!(
+                p["education"][0]["title"],
+                format!("Uddannelse {round}"),
+                "{backend}: {now}"
+            );
+            assert_eq!(
+                p["preferred_area"]["max_commute_km"],
+                10 + round,
+                "{backend}: {now}"
+            );
+            assert_eq!(
+                p["available_from"],
+                format!("2027-01-0{}", round + 1),
+                "{backend}: {now}"
+            );
+            let wish = if round % 2 == 0 { LAGER } else { TRUCK };
+            assert_eq!(p["desired_occupations"][0]["uri"], wish, "{backend}: {now}");
+        }
+    }
+}

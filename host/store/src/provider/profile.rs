@@ -71,15 +71,48 @@ impl DbProvider {
         .execute(&mut *tx)
         .await?;
         if let Some(profile) = change.profile {
+            // Only the changed parts are written over what is stored now, read under
+            // the write lock (SQLite) or the row's lock (PostgreSQL): two changes of
+            // different parts at once both hold.
             sqlx::query(
-                "INSERT INTO profiles (citizen_id, profile, updated_ms) VALUES ($1, $2, $3) \
-                 ON CONFLICT (citizen_id) DO UPDATE SET profile = excluded.profile, updated_ms = excluded.updated_ms",
+                "INSERT INTO profiles (citizen_id, profile, updated_ms) VALUES ($1, '{}', $2) \
+                 ON CONFLICT (citizen_id) DO NOTHING",
             )
             .bind(change.citizen)
-            .bind(serde_json::to_string(profile).map_err(encode_error)?)
             .bind(now)
             .execute(&mut *tx)
             .await?;
+            let lock = match self.db.backend() {
+                crate::db::Backend::Postgres => " FOR UPDATE",
+                crate::db::Backend::Sqlite => "",
+            };
+            let stored: String = sqlx::query(&format!(
+                "SELECT profile FROM profiles WHERE citizen_id = $1{lock}"
+            ))
+            .bind(change.citizen)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("profile")?;
+            let mut merged = match serde_json::from_str::<serde_json::Value>(&stored) {
+                Ok(serde_json::Value::Object(map)) => map,
+                _ => serde_json::Map::new(),
+            };
+            let new = match serde_json::to_value(profile).map_err(encode_error)? {
+                serde_json::Value::Object(map) => map,
+                _ => serde_json::Map::new(),
+            };
+            for part in change.parts.iter().filter(|p| p.as_str() != "contact") {
+                merged.insert(
+                    part.clone(),
+                    new.get(part).cloned().unwrap_or(serde_json::Value::Null),
+                );
+            }
+            sqlx::query("UPDATE profiles SET profile = $2, updated_ms = $3 WHERE citizen_id = $1")
+                .bind(change.citizen)
+                .bind(serde_json::Value::Object(merged).to_string())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
         }
         if let Some(contact) = change.contact {
             sqlx::query(
