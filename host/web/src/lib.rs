@@ -50,6 +50,8 @@ pub struct AppState {
     pub limits: Arc<limits::RateLimits>,
     /// The web pages' sign-ins (the session cookie's tokens).
     pub sessions: jobunivers_store::sessions::Sessions,
+    /// The municipalities' enrolment lists.
+    pub enrolments: jobunivers_store::enrolments::Enrolments,
 }
 
 /// A [`Problem`] as an HTTP response: its status, `application/problem+json`. Every
