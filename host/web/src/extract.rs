@@ -123,7 +123,8 @@ async fn read<S: Send + Sync>(req: Request, state: &S) -> Result<axum::body::Byt
         })
 }
 
-fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+/// A JSON object body read into `T`, or the problem naming where it does not fit.
+pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // serde reads a struct from a JSON array too (its fields in order); every body of
     // this API is an object, so anything else is refused before it is read.
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {

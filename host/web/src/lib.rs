@@ -11,6 +11,7 @@ mod api;
 mod bench;
 mod caseworker;
 mod dialogue;
+mod enrolments;
 mod extract;
 pub mod limits;
 mod me;
@@ -95,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", screening::routes())
         .nest("/api/v1", monitor::routes())
         .nest("/api/v1", caseworker::routes())
+        .nest("/api/v1", enrolments::routes())
         .split_for_parts();
     #[cfg(feature = "native-blocks")]
     let api = api.merge(bench::routes());
