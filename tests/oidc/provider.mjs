@@ -3,9 +3,11 @@
 //   node provider.mjs --redirect-base http://127.0.0.1:PORT --staff-key-out PATH
 //
 // listens on a random loopback port and prints one JSON line on stdout when ready:
-// {"issuer": ..., "port": ...}. Three clients: `jobunivers-citizens` (client_secret_basic),
-// `jobunivers-citizens-post` (client_secret_post) and `jobunivers-staff` (private_key_jwt;
-// its private key is written to PATH in PEM).
+// {"issuer": ..., "port": ...}. Four clients: `jobunivers-citizens` (client_secret_basic),
+// `jobunivers-citizens-post` (client_secret_post), `jobunivers-citizens-list`
+// (client_secret_basic, for the providers that find a citizen's municipality by CPR
+// number in the enrolment lists) and `jobunivers-staff` (private_key_jwt; its private
+// key is written to PATH in PEM).
 // Sign-in is oidc-provider's development login form: any login, any password; the
 // accounts below carry the claims the tests need.
 //
@@ -64,6 +66,10 @@ const accounts = {
   karen: { groups: ['aarhus-caseworkers', 'everyone'] },
   lars: { groups: ['aarhus-admins'] },
   nina: { groups: ['everyone'] },
+  // A CPR number and no municipality, as a MitID broker may answer.
+  olga: { 'dk.cpr': '2304851234' },
+  // Both: the municipality claim decides.
+  mads: { municipality: '0751', 'dk.cpr': '1102031234' },
 };
 
 const configuration = {
@@ -87,6 +93,15 @@ const configuration = {
       grant_types: ['authorization_code'],
     },
     {
+      client_id: 'jobunivers-citizens-list',
+      client_secret: citizenSecret,
+      token_endpoint_auth_method: 'client_secret_basic',
+      redirect_uris: [`${redirectBase}/signin/citizens-list/callback`, `${redirectBase}/signin/citizens-both/callback`],
+      post_logout_redirect_uris: [`${redirectBase}/login`],
+      response_types: ['code'],
+      grant_types: ['authorization_code'],
+    },
+    {
       client_id: 'jobunivers-staff',
       token_endpoint_auth_method: 'private_key_jwt',
       token_endpoint_auth_signing_alg: 'RS256',
@@ -99,7 +114,7 @@ const configuration = {
   ],
   jwks: { keys: [signingKey, otherKey] },
   cookies: { keys: [randomBytes(32).toString('hex')] },
-  claims: { openid: ['sub'], municipality: ['municipality'], groups: ['groups'], profile: ['name'] },
+  claims: { openid: ['sub'], municipality: ['municipality'], cpr: ['dk.cpr'], groups: ['groups'], profile: ['name'] },
   // Claims asked for by scope go into the ID token, as the MitID brokers do.
   conformIdTokenClaims: false,
   features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },

@@ -6,6 +6,7 @@
 //! token signed with a key the provider does not publish are refused, and write
 //! nothing.
 
+mod enrolments;
 mod harness;
 
 use std::path::Path;
