@@ -263,7 +263,14 @@ impl Signin {
         let cpr = cpr_claim
             .and_then(|claim| claims.get(claim))
             .and_then(Value::as_str)
-            .and_then(|s| Cpr::parse(s).ok());
+            .and_then(|s| match Cpr::parse(s) {
+                Ok(cpr) => Some(cpr),
+                Err(e) => {
+                    // What is wrong, never the value.
+                    tracing::warn!(provider = %provider.name, problem = e.code(), "the CPR claim is not a CPR number");
+                    None
+                }
+            });
         if let Some(cpr) = cpr {
             if let Some(code) = self.enrolments.municipality_of(&cpr).await? {
                 tracing::info!(provider = %provider.name, municipality = %code, "a citizen's municipality was found in the enrolment lists");
