@@ -286,6 +286,10 @@ const NO_CITIZEN_DATA: &[&str] = &[
     // OpenID sign-ins under way: kept before anyone is known (nonce, PKCE verifier,
     // return path), ten minutes at most.
     "signins",
+    // The municipalities' enrolment lists: the jobcentres' own case data, keyed by a
+    // hash of a CPR number that no citizen id leads to, kept and removed by the
+    // municipality's admin.
+    "enrolments",
 ];
 
 /// Every table of the schema (without the migrations' own), with its columns.
