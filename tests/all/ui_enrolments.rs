@@ -73,7 +73,7 @@ async fn the_admin_uploads_a_list_sees_every_bad_line_and_removes_a_citizen() {
         let page = admin.get(&done.location).await;
         assert!(
             page.body
-                .contains("2 nye borgere tilmeldt, 0 var allerede tilmeldt"),
+                .contains("Tilmeldt nu: 2. Var allerede tilmeldt: 0."),
             "{}",
             page.body
         );
@@ -122,7 +122,7 @@ async fn the_admin_uploads_a_list_sees_every_bad_line_and_removes_a_citizen() {
             page.body.contains("Borgeren er fjernet fra listen."),
             "{be}"
         );
-        assert!(page.body.contains("Kommunen har tilmeldt 1 borgere."));
+        assert!(page.body.contains("Kommunen har tilmeldt 1 borger."));
 
         // Another municipality's admin sees their own list, not Aarhus'.
         let mut other = Browser::signed(&app, "admin", Some("0101")).await;

@@ -104,7 +104,7 @@ async fn add(
     headers: HeaderMap,
     body: std::result::Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Json<Added>> {
-    // Who may upload is settled before the upload is read.
+    // Who may upload is settled before the upload is looked at.
     who.require_admin_of(&code)?;
     let bytes = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
