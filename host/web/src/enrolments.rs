@@ -26,7 +26,8 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
 }
 
-/// The citizens to enrol, as JSON.
+/// The citizens to enrol, as JSON. (The pattern is the shape of a CPR number; the
+/// host also checks that its first six digits are a date.)
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Upload {
@@ -39,7 +40,7 @@ struct Upload {
 #[serde(deny_unknown_fields)]
 struct UploadCitizen {
     /// The CPR number, `DDMMYY-SSSS` or `DDMMYYSSSS`.
-    #[schema(example = "010190-1234")]
+    #[schema(example = "010190-1234", pattern = r"^\s*[0-9]{6}-?[0-9]{4}\s*$")]
     cpr: String,
     /// A short reference from the case system (at most 200 characters, no CPR number).
     #[serde(default)]
@@ -51,6 +52,7 @@ struct UploadCitizen {
 #[serde(deny_unknown_fields)]
 struct Removal {
     /// The CPR number, `DDMMYY-SSSS` or `DDMMYYSSSS`.
+    #[schema(example = "010190-1234", pattern = r"^\s*[0-9]{6}-?[0-9]{4}\s*$")]
     cpr: String,
 }
 
