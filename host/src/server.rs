@@ -16,6 +16,7 @@ use jobunivers_core::secrets::{restrict, write_private};
 use jobunivers_market::{Market, MarketConfig};
 use jobunivers_runtime::{Runtime, RuntimeConfig};
 use jobunivers_store::db::Db;
+use jobunivers_store::enrolments::{Enrolments, PseudonymKey};
 use jobunivers_store::provider::DbProvider;
 pub use jobunivers_ui::EdgeLimits;
 use jobunivers_ui::Ui;
@@ -249,11 +250,16 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
             every,
         )));
     }
+    // One key for citizens' pseudonyms and the enrolment lists' hashes.
+    let enrolments = Enrolments::new(
+        market.db().clone(),
+        PseudonymKey::load_or_create(&config.data_dir)?,
+    );
     let signin = match (signin_providers, &config.public_url) {
         (Some(providers), Some(public_url)) => Some(Arc::new(jobunivers_signin::Signin::new(
             providers,
             public_url,
-            &config.data_dir,
+            enrolments.clone(),
             provider.clone(),
         )?)),
         _ => None,
@@ -277,6 +283,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         limits: Arc::new(RateLimits::new(config.rates)),
         sessions: jobunivers_store::sessions::Sessions::new(market.db().clone()),
         signin,
+        enrolments,
     };
     let task = tokio::spawn(jobunivers_ui::serve(listener, state, ui, config.edge));
     Ok(RunningServer {

@@ -21,6 +21,7 @@ mod signin;
 mod storage;
 mod template;
 mod ui;
+mod ui_enrolments;
 mod ui_profile;
 mod ui_sessions;
 mod ui_staff;

@@ -17,20 +17,20 @@ use serde_json::json;
 use crate::api::{spawn_apps, widget_package, TestApp};
 
 /// A cookie-keeping client that does not follow redirects.
-struct Browser {
+pub(crate) struct Browser {
     url: String,
     client: reqwest::Client,
     cookies: BTreeMap<String, String>,
 }
 
-struct Page {
-    status: u16,
-    location: String,
-    body: String,
+pub(crate) struct Page {
+    pub(crate) status: u16,
+    pub(crate) location: String,
+    pub(crate) body: String,
 }
 
 impl Page {
-    fn csrf(&self) -> String {
+    pub(crate) fn csrf(&self) -> String {
         let marker = "name=\"jbu:csrf\" value=\"";
         let start = self.body.find(marker).expect("the page has a form") + marker.len();
         self.body[start..start + 64].to_owned()
@@ -40,7 +40,7 @@ impl Page {
 impl Browser {
     /// Signed in (a server-side session, as the login page starts one) as `role` for
     /// `tenant`, with the subject the development login gives (`<role>-user`).
-    async fn signed(app: &TestApp, role: &str, tenant: Option<&str>) -> Self {
+    pub(crate) async fn signed(app: &TestApp, role: &str, tenant: Option<&str>) -> Self {
         let who = Identity {
             subject: format!("{role}-user"),
             role: role.parse().expect("a role"),
@@ -93,7 +93,7 @@ impl Browser {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    pub(crate) async fn get(&mut self, path: &str) -> Page {
         let req = self
             .client
             .get(format!("{}{path}", self.url))
@@ -101,7 +101,7 @@ impl Browser {
         self.finish(req).await
     }
 
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         let mut s = form_urlencoded::Serializer::new(String::new());
         for (k, v) in fields {
             s.append_pair(k, v);
@@ -116,15 +116,33 @@ impl Browser {
     }
 
     async fn upload(&mut self, csrf: &str, package: Vec<u8>) -> Page {
+        self.upload_file(
+            "/vendor/upload",
+            csrf,
+            ("package", "p.tar", "application/x-tar"),
+            &package,
+        )
+        .await
+    }
+
+    /// Send a multipart form with the CSRF token and one file, (field, file name,
+    /// content type).
+    pub(crate) async fn upload_file(
+        &mut self,
+        path: &str,
+        csrf: &str,
+        (field, filename, content_type): (&str, &str, &str),
+        file: &[u8],
+    ) -> Page {
         let boundary = "----jobunivers-test-boundary";
         let mut body = Vec::new();
         body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"jbu:csrf\"\r\n\r\n{csrf}\r\n").as_bytes());
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"package\"; filename=\"p.tar\"\r\nContent-Type: application/x-tar\r\n\r\n").as_bytes());
-        body.extend_from_slice(&package);
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n").as_bytes());
+        body.extend_from_slice(file);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         let req = self
             .client
-            .post(format!("{}/vendor/upload", self.url))
+            .post(format!("{}{path}", self.url))
             .header(
                 "content-type",
                 format!("multipart/form-data; boundary={boundary}"),

@@ -3,11 +3,13 @@
 //   node provider.mjs --redirect-base http://127.0.0.1:PORT --staff-key-out PATH
 //
 // listens on a random loopback port and prints one JSON line on stdout when ready:
-// {"issuer": ..., "port": ...}. Four clients: `jobunivers-citizens` (client_secret_basic),
-// `jobunivers-citizens-post` (client_secret_post), `jobunivers-staff` (private_key_jwt;
-// its private key is written to PATH in PEM) and `jobunivers-app`, a public client (an
-// app on the citizen's phone, PKCE and no secret) that gets JWT access tokens (RFC 9068)
-// for the host's API (audience `{redirect-base}/api`, or `{redirect-base}/api/staff` for
+// {"issuer": ..., "port": ...}. Five clients: `jobunivers-citizens` (client_secret_basic),
+// `jobunivers-citizens-post` (client_secret_post), `jobunivers-citizens-list`
+// (client_secret_basic, for the providers that find a citizen's municipality by CPR
+// number in the enrolment lists), `jobunivers-staff` (private_key_jwt; its private key
+// is written to PATH in PEM) and `jobunivers-app`, a public client (an app on the
+// citizen's phone, PKCE and no secret) that gets JWT access tokens (RFC 9068) for the
+// host's API (audience `{redirect-base}/api`, or `{redirect-base}/api/staff` for
 // staff), carrying the account's municipality and groups.
 // Sign-in is oidc-provider's development login form: any login, any password; the
 // accounts below carry the claims the tests need.
@@ -71,6 +73,10 @@ const accounts = {
   lars: { groups: ['aarhus-admins'] },
   nina: { groups: ['everyone'] },
   vera: { groups: ['acme-developers'], name: 'Vera Udvikler' },
+  // A CPR number and no municipality, as a MitID broker may answer.
+  olga: { 'dk.cpr': '2304851234' },
+  // Both: the municipality claim decides.
+  mads: { municipality: '0751', 'dk.cpr': '1102031234' },
 };
 
 const configuration = {
@@ -89,6 +95,15 @@ const configuration = {
       client_secret: citizenSecret,
       token_endpoint_auth_method: 'client_secret_post',
       redirect_uris: [`${redirectBase}/signin/citizens-post/callback`],
+      post_logout_redirect_uris: [`${redirectBase}/login`],
+      response_types: ['code'],
+      grant_types: ['authorization_code'],
+    },
+    {
+      client_id: 'jobunivers-citizens-list',
+      client_secret: citizenSecret,
+      token_endpoint_auth_method: 'client_secret_basic',
+      redirect_uris: [`${redirectBase}/signin/citizens-list/callback`, `${redirectBase}/signin/citizens-both/callback`],
       post_logout_redirect_uris: [`${redirectBase}/login`],
       response_types: ['code'],
       grant_types: ['authorization_code'],
@@ -113,7 +128,7 @@ const configuration = {
   ],
   jwks: { keys: [signingKey, otherKey] },
   cookies: { keys: [randomBytes(32).toString('hex')] },
-  claims: { openid: ['sub'], municipality: ['municipality'], groups: ['groups'], profile: ['name'], email: ['email'] },
+  claims: { openid: ['sub'], municipality: ['municipality'], cpr: ['dk.cpr'], groups: ['groups'], profile: ['name'], email: ['email'] },
   // Claims asked for by scope go into the ID token, as the MitID brokers do.
   conformIdTokenClaims: false,
   features: {

@@ -32,13 +32,67 @@ pub struct Problem {
     pub retry_after_s: Option<u64>,
 }
 
-/// One invalid field.
+/// One invalid field: in a JSON body by its pointer, in an uploaded file (CSV) by its
+/// line and column name.
 #[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct FieldError {
-    /// Where, as a JSON pointer.
-    pub pointer: String,
+    /// Where, as a JSON pointer (for a JSON body).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    /// The line of an uploaded file, counted as an editor counts them (the header is
+    /// line 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// The field's name, e.g. `cpr`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// A stable name of what is wrong (e.g. `cpr-date`), for a client that words its own
+    /// message; not every problem has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
     /// What is wrong with it.
     pub detail: String,
+}
+
+impl FieldError {
+    /// The field at `pointer` in a JSON body.
+    pub fn at(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            pointer: Some(pointer.into()),
+            line: None,
+            field: None,
+            code: None,
+            detail: detail.into(),
+        }
+    }
+
+    /// The field `field` on line `line` of an uploaded file.
+    pub fn on_line(line: u64, field: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            pointer: None,
+            line: Some(line),
+            field: Some(field.into()),
+            code: None,
+            detail: detail.into(),
+        }
+    }
+
+    /// Name what is wrong (see [`FieldError::code`]).
+    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+
+    /// Where, for people: the pointer, or `line N (field)`.
+    pub fn place(&self) -> String {
+        match (&self.pointer, self.line, &self.field) {
+            (Some(p), _, _) => p.clone(),
+            (None, Some(l), Some(f)) => format!("line {l} ({f})"),
+            (None, Some(l), None) => format!("line {l}"),
+            (None, None, Some(f)) => f.clone(),
+            (None, None, None) => String::new(),
+        }
+    }
 }
 
 impl Problem {
@@ -134,7 +188,7 @@ impl std::fmt::Display for Problem {
             write!(f, " [at {p}]")?;
         }
         for e in &self.errors {
-            write!(f, "\n  {}: {}", e.pointer, e.detail)?;
+            write!(f, "\n  {}: {}", e.place(), e.detail)?;
         }
         Ok(())
     }

@@ -89,6 +89,10 @@ pub struct ProviderConfig {
     /// For citizens: the claim holding the four-digit municipality code.
     #[serde(default)]
     pub municipality_claim: Option<String>,
+    /// For citizens: the claim holding the CPR number (e.g. `dk.cpr`), looked up in the
+    /// municipalities' enrolment lists when the municipality claim names none.
+    #[serde(default)]
+    pub cpr_claim: Option<String>,
     /// For staff: the claim (a string or a list of strings) the mapping looks at.
     #[serde(default)]
     pub staff_claim: Option<String>,
@@ -146,10 +150,13 @@ pub enum ClientAuth {
 /// Who a provider's account becomes, checked.
 #[derive(Debug, Clone)]
 pub enum Mapping {
-    /// A citizen of the municipality in `municipality_claim`.
+    /// A citizen of the municipality in `municipality_claim`, or else of the one whose
+    /// enrolment list holds the CPR number in `cpr_claim` (at least one is set).
     Citizen {
-        /// The claim.
-        municipality_claim: String,
+        /// The claim with the municipality code.
+        municipality_claim: Option<String>,
+        /// The claim with the CPR number.
+        cpr_claim: Option<String>,
     },
     /// Staff, by the values of `claim`.
     Staff {
@@ -330,19 +337,22 @@ impl ProviderConfig {
                 if !self.staff.is_empty() || self.staff_claim.is_some() {
                     return Err(bad(n, "staff", "is only for providers of kind = \"staff\""));
                 }
-                let claim = self
-                    .municipality_claim
-                    .clone()
-                    .filter(|c| !c.trim().is_empty())
-                    .ok_or_else(|| {
-                        bad(
-                            n,
-                            "municipality_claim",
-                            "is needed for kind = \"citizen\" (the claim with the municipality code)",
-                        )
-                    })?;
+                let claim = |value: &Option<String>, field: &str| match value {
+                    Some(c) if c.trim().is_empty() => Err(bad(n, field, "is empty")),
+                    other => Ok(other.clone()),
+                };
+                let municipality_claim = claim(&self.municipality_claim, "municipality_claim")?;
+                let cpr_claim = claim(&self.cpr_claim, "cpr_claim")?;
+                if municipality_claim.is_none() && cpr_claim.is_none() {
+                    return Err(bad(
+                        n,
+                        "municipality_claim",
+                        "or `cpr_claim` (or both) is needed for kind = \"citizen\": the claim with the municipality code, or the one with the CPR number to look up in the enrolment lists",
+                    ));
+                }
                 Mapping::Citizen {
-                    municipality_claim: claim,
+                    municipality_claim,
+                    cpr_claim,
                 }
             }
             Kind::Staff => {
@@ -426,6 +436,13 @@ impl ProviderConfig {
                         n,
                         "municipality_claim",
                         "is only for kind = \"citizen\" (staff get theirs from the mapping)",
+                    ));
+                }
+                if self.cpr_claim.is_some() {
+                    return Err(bad(
+                        n,
+                        "cpr_claim",
+                        "is only for kind = \"citizen\" (staff get their municipality from the mapping)",
                     ));
                 }
                 Mapping::Staff { claim, rules }
@@ -581,6 +598,47 @@ scopes = ["municipality"]
     }
 
     #[test]
+    fn a_citizen_provider_needs_a_municipality_or_a_cpr_claim() {
+        let cpr_only = CITIZENS.replace(
+            "municipality_claim = \"municipality\"",
+            "cpr_claim = \"dk.cpr\"",
+        );
+        let p = parse(&cpr_only, Path::new(".")).unwrap();
+        let Mapping::Citizen {
+            municipality_claim,
+            cpr_claim,
+        } = &p[0].mapping
+        else {
+            panic!("citizen")
+        };
+        assert_eq!(
+            (municipality_claim.as_deref(), cpr_claim.as_deref()),
+            (None, Some("dk.cpr"))
+        );
+        let both = CITIZENS.replace(
+            "municipality_claim = \"municipality\"",
+            "municipality_claim = \"municipality\"\ncpr_claim = \"dk.cpr\"",
+        );
+        let p = parse(&both, Path::new(".")).unwrap();
+        assert!(matches!(
+            &p[0].mapping,
+            Mapping::Citizen {
+                municipality_claim: Some(_),
+                cpr_claim: Some(_)
+            }
+        ));
+        let neither = CITIZENS.replace("municipality_claim = \"municipality\"\n", "");
+        let err = parse(&neither, Path::new(".")).unwrap_err().to_string();
+        assert!(
+            err.contains("`municipality_claim`") && err.contains("`cpr_claim`"),
+            "{err}"
+        );
+        let empty = CITIZENS.replace("municipality_claim = \"municipality\"", "cpr_claim = \" \"");
+        let err = parse(&empty, Path::new(".")).unwrap_err().to_string();
+        assert!(err.contains("`cpr_claim` is empty"), "{err}");
+    }
+
+    #[test]
     fn staff_mappings_are_checked() {
         let staff = r#"
 [[provider]]
@@ -603,6 +661,16 @@ staff = [
             .unwrap_err()
             .to_string();
         assert!(err.contains("`staff[1].role`"), "{err}");
+        let err = parse(
+            &staff.replace("\"751\"", "\"0751\"").replace(
+                "staff_claim = \"groups\"",
+                "staff_claim = \"groups\"\ncpr_claim = \"dk.cpr\"",
+            ),
+            Path::new("."),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("`cpr_claim` is only for"), "{err}");
         let ok = parse(&staff.replace("\"751\"", "\"0751\""), Path::new(".")).unwrap();
         let Mapping::Staff { rules, .. } = &ok[0].mapping else {
             panic!("staff")

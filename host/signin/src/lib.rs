@@ -18,23 +18,21 @@
 pub mod config;
 pub mod oidc;
 
-use std::path::Path;
 use std::sync::Arc;
 
-use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
-use sha2::Sha256;
 
 use config::{Kind, Mapping, Provider};
 use jobunivers_core::auth::{Identity, Role, MAX_TOKEN_SECONDS};
 use jobunivers_core::problem::Problem;
+use jobunivers_store::enrolments::{Cpr, Enrolments};
 use jobunivers_store::provider::DbProvider;
 use jobunivers_store::signins::{Pending, Signins};
 use jobunivers_store::staff::{Staff, StaffMember};
 use oidc::{Http, Oidc, OidcError};
 
 /// The file in the data directory holding the key citizens' pseudonyms are made with.
-pub const PSEUDONYM_KEY_FILE: &str = "signin-pseudonym-key";
+pub use jobunivers_store::enrolments::PSEUDONYM_KEY_FILE;
 
 /// A provider as the login page shows it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -87,7 +85,8 @@ pub struct Signin {
     pending: Signins,
     staff: Staff,
     citizens: Arc<DbProvider>,
-    pseudonym_key: Vec<u8>,
+    /// The enrolment lists, and the pseudonym key they and the citizens' ids share.
+    enrolments: Enrolments,
     public_url: String,
 }
 
@@ -99,36 +98,6 @@ impl std::fmt::Debug for Signin {
     }
 }
 
-type HmacSha256 = Hmac<Sha256>;
-
-/// The key for citizens' pseudonyms, kept in `data_dir` (made on first start, 0600).
-/// A key file that is there but damaged stops the start: a new key would give every
-/// citizen a new pseudonym, cut off from their data.
-fn pseudonym_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
-    let path = data_dir.join(PSEUDONYM_KEY_FILE);
-    match std::fs::read_to_string(&path) {
-        Ok(s) => {
-            let key = hex::decode(s.trim()).ok().filter(|k| k.len() >= 32);
-            let Some(key) = key else {
-                anyhow::bail!(
-                    "{} is damaged (not 32 or more bytes in hex); restore it from the backup of the data directory, or citizens get new pseudonyms",
-                    path.display()
-                );
-            };
-            jobunivers_core::secrets::restrict(&path)?;
-            Ok(key)
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let mut raw = [0u8; 32];
-            getrandom::fill(&mut raw).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-            std::fs::create_dir_all(data_dir)?;
-            jobunivers_core::secrets::write_private(&path, hex::encode(raw).as_bytes())?;
-            Ok(raw.to_vec())
-        }
-        Err(e) => Err(anyhow::anyhow!("reading {}: {e}", path.display())),
-    }
-}
-
 fn refused(slug: &str, detail: impl Into<String>) -> Problem {
     Problem::new(400, slug, "Sign-in refused", detail)
 }
@@ -136,11 +105,12 @@ fn refused(slug: &str, detail: impl Into<String>) -> Problem {
 impl Signin {
     /// The providers of `providers`, whose callbacks are under `public_url`
     /// (`{public_url}/signin/{name}/callback`); citizens are enrolled through
-    /// `citizens`; the pseudonym key is kept in `data_dir`.
+    /// `citizens`, pseudonymised with the key of `enrolments`, whose lists say where
+    /// a citizen known only by CPR number belongs.
     pub fn new(
         providers: Vec<Provider>,
         public_url: &str,
-        data_dir: &Path,
+        enrolments: Enrolments,
         citizens: Arc<DbProvider>,
     ) -> anyhow::Result<Self> {
         let public_url = public_url.trim_end_matches('/').to_owned();
@@ -161,7 +131,7 @@ impl Signin {
             pending: Signins::new(citizens.db().clone()),
             staff: Staff::new(citizens.db().clone()),
             citizens,
-            pseudonym_key: pseudonym_key(data_dir)?,
+            enrolments,
             public_url,
         })
     }
@@ -316,14 +286,50 @@ impl Signin {
     /// The pseudonymous citizen id of a provider's subject: an HMAC under the host's
     /// key, so the subject (which may be a CPR-derived identifier) is never stored.
     pub fn pseudonym(&self, provider: &Provider, subject: &str) -> String {
-        let mut mac =
-            HmacSha256::new_from_slice(&self.pseudonym_key).expect("any key length works");
-        mac.update(b"jobunivers-citizen-v1\n");
-        mac.update(provider.issuer.as_bytes());
-        mac.update(b"\n");
-        mac.update(subject.as_bytes());
-        let digest = hex::encode(mac.finalize().into_bytes());
-        format!("c-{}", &digest[..40])
+        self.enrolments.key().citizen(&provider.issuer, subject)
+    }
+
+    /// A citizen's municipality: the one the municipality claim names, if it is a
+    /// municipality; else the one whose enrolment list holds the CPR number of the CPR
+    /// claim. The CPR number is only hashed, never kept or logged.
+    async fn municipality(
+        &self,
+        provider: &Provider,
+        municipality_claim: Option<&str>,
+        cpr_claim: Option<&str>,
+        claims: &serde_json::Map<String, Value>,
+    ) -> Result<Option<String>, Problem> {
+        let code = municipality_claim
+            .and_then(|claim| claims.get(claim))
+            .and_then(|v| match v {
+                Value::String(s) => Some(s.trim().to_owned()),
+                Value::Number(n) => Some(format!("{n:0>4}")),
+                _ => None,
+            })
+            .filter(|c| c.len() == 4);
+        if let Some(code) = code {
+            if self.citizens.db().municipality(&code).await?.is_some() {
+                return Ok(Some(code));
+            }
+        }
+        let cpr = cpr_claim
+            .and_then(|claim| claims.get(claim))
+            .and_then(Value::as_str)
+            .and_then(|s| match Cpr::parse(s) {
+                Ok(cpr) => Some(cpr),
+                Err(e) => {
+                    // What is wrong, never the value.
+                    tracing::warn!(provider = %provider.name, problem = e.code(), "the CPR claim is not a CPR number");
+                    None
+                }
+            });
+        if let Some(cpr) = cpr {
+            if let Some(code) = self.enrolments.municipality_of(&cpr).await? {
+                tracing::info!(provider = %provider.name, municipality = %code, "a citizen's municipality was found in the enrolment lists");
+                return Ok(Some(code));
+            }
+        }
+        Ok(None)
     }
 
     async fn identify(
@@ -333,21 +339,24 @@ impl Signin {
         return_to: Option<String>,
     ) -> Result<Outcome, Problem> {
         match (&provider.mapping, provider.kind) {
-            (Mapping::Citizen { municipality_claim }, Kind::Citizen) => {
-                let code = verified
-                    .claims
-                    .get(municipality_claim)
-                    .and_then(|v| match v {
-                        Value::String(s) => Some(s.trim().to_owned()),
-                        Value::Number(n) => Some(format!("{n:0>4}")),
-                        _ => None,
-                    });
-                let Some(code) = code.filter(|c| c.len() == 4) else {
+            (
+                Mapping::Citizen {
+                    municipality_claim,
+                    cpr_claim,
+                },
+                Kind::Citizen,
+            ) => {
+                let found = self
+                    .municipality(
+                        provider,
+                        municipality_claim.as_deref(),
+                        cpr_claim.as_deref(),
+                        &verified.claims,
+                    )
+                    .await?;
+                let Some(code) = found else {
                     return Ok(Outcome::NoMunicipality);
                 };
-                if self.citizens.db().municipality(&code).await?.is_none() {
-                    return Ok(Outcome::NoMunicipality);
-                }
                 let id = self.pseudonym(provider, &verified.subject);
                 // A citizen already enrolled in this municipality needs no write.
                 let enrolled = match self.citizens.citizen(&id).await? {
@@ -512,29 +521,5 @@ fn problem(e: OidcError) -> Problem {
                 format!("{e}; start again from the login page"),
             )
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_pseudonym_key_is_made_once_kept_private_and_never_replaced() {
-        let dir = tempfile::tempdir().unwrap();
-        let key = pseudonym_key(dir.path()).unwrap();
-        assert_eq!(key.len(), 32);
-        assert_eq!(pseudonym_key(dir.path()).unwrap(), key);
-        let path = dir.path().join(PSEUDONYM_KEY_FILE);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
-        std::fs::write(&path, "not hex").unwrap();
-        let err = pseudonym_key(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("damaged"), "{err}");
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "not hex");
     }
 }

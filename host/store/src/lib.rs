@@ -4,7 +4,8 @@
 //! ([`provider`]: storage, profile, jobs, activities, threads, notifications,
 //! screening reports, consents and the access log), the live bus that carries
 //! notifications between processes ([`live`]), a citizen's records ([`records`]),
-//! screening's records ([`screening`]), the web pages' sign-ins ([`sessions`]) and the
+//! screening's records ([`screening`]), the web pages' sign-ins ([`sessions`]), the
+//! municipalities' enrolment lists and the pseudonym key ([`enrolments`]) and the
 //! importers ([`import`]).
 //!
 //! The store calls nothing above it: what the domain wants done after a write is a
@@ -14,6 +15,7 @@
 
 pub mod access;
 pub mod db;
+pub mod enrolments;
 pub mod import;
 mod live;
 pub mod provider;

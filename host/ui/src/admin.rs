@@ -149,7 +149,7 @@ fn field_errors(p: &Problem) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = p
         .errors
         .iter()
-        .map(|e| (e.pointer.clone(), e.detail.clone()))
+        .map(|e| (e.place(), e.detail.clone()))
         .collect();
     if out.is_empty() {
         if let Some(ptr) = &p.pointer {

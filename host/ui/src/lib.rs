@@ -16,7 +16,9 @@ mod admin;
 mod blocks;
 mod caseworker;
 mod citizen;
+mod enrolments;
 mod i18n;
+mod multipart;
 mod operator;
 pub(crate) mod pages;
 mod profile;
@@ -361,6 +363,7 @@ pub fn routes(state: &UiState) -> Router<UiState> {
         .merge(citizen::routes())
         .merge(profile::routes())
         .merge(admin::routes())
+        .merge(enrolments::routes())
         .merge(vendor::routes(state))
         .merge(operator::routes())
         .merge(caseworker::routes())

@@ -145,7 +145,7 @@ async fn apply(
             let errors = problem
                 .errors
                 .iter()
-                .map(|e| (field_of(&e.pointer), e.detail.clone()))
+                .map(|e| (field_of(&e.place()), e.detail.clone()))
                 .collect();
             render(
                 state,

@@ -13,6 +13,7 @@ use axum::Router;
 use minijinja::context;
 use minijinja::value::Serde;
 
+use super::multipart;
 use super::session::{Ctx, Post, Signed, CSRF_FIELD};
 use crate::UiState;
 use jobunivers_core::auth::{Identity, Role, TokenScope};
@@ -98,7 +99,7 @@ async fn refused(state: &UiState, ctx: Ctx, form: &str, p: Problem) -> Result<Re
     let problem = context! {
         form => form, title => p.title.clone(), detail => p.detail.clone(),
         pointer => p.pointer.clone(), slug => p.slug().to_owned(),
-        errors => p.errors.iter().map(|e| context! { pointer => e.pointer.clone(), detail => e.detail.clone() }).collect::<Vec<_>>(),
+        errors => p.errors.iter().map(|e| context! { pointer => e.place(), detail => e.detail.clone() }).collect::<Vec<_>>(),
     };
     page(state, ctx, status, context! { problem => problem }).await
 }
@@ -267,60 +268,6 @@ async fn yank(
     }
 }
 
-/// The parts of a `multipart/form-data` body: (name, bytes).
-fn multipart(
-    content_type: &str,
-    body: &[u8],
-) -> std::result::Result<Vec<(String, Vec<u8>)>, Problem> {
-    let bad = || {
-        Problem::bad_request(
-            "form-unreadable",
-            "the form could not be read; choose the file again and send the form",
-        )
-    };
-    let boundary = content_type
-        .split(';')
-        .map(str::trim)
-        .find_map(|p| p.strip_prefix("boundary="))
-        .map(|b| b.trim_matches('"'))
-        .filter(|b| !b.is_empty())
-        .ok_or_else(bad)?;
-    let delimiter = format!("--{boundary}").into_bytes();
-    let find = |hay: &[u8], needle: &[u8], from: usize| -> Option<usize> {
-        hay.get(from..)?
-            .windows(needle.len())
-            .position(|w| w == needle)
-            .map(|p| p + from)
-    };
-    let mut parts = Vec::new();
-    let mut at = find(body, &delimiter, 0).ok_or_else(bad)? + delimiter.len();
-    loop {
-        if body.get(at..at + 2) == Some(b"--") {
-            break;
-        }
-        at += 2; // CRLF after the delimiter
-        let head_end = find(body, b"\r\n\r\n", at).ok_or_else(bad)?;
-        let head = String::from_utf8_lossy(&body[at..head_end]).to_string();
-        let data_start = head_end + 4;
-        let mut next_delim = delimiter.clone();
-        next_delim.splice(0..0, b"\r\n".iter().copied());
-        let data_end = find(body, &next_delim, data_start).ok_or_else(bad)?;
-        let name = head
-            .lines()
-            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition"))
-            .and_then(|l| {
-                l.split(';')
-                    .map(str::trim)
-                    .find_map(|p| p.strip_prefix("name="))
-            })
-            .map(|n| n.trim_matches('"').to_owned())
-            .unwrap_or_default();
-        parts.push((name, body[data_start..data_end].to_vec()));
-        at = data_end + next_delim.len();
-    }
-    Ok(parts)
-}
-
 /// A signed package from the upload form (multipart, with the CSRF token as a field).
 async fn upload(
     State(state): State<UiState>,
@@ -344,7 +291,7 @@ async fn upload(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let parts = multipart(content_type, &body)?;
+    let parts = multipart::parts(content_type, &body)?;
     let csrf = parts
         .iter()
         .find(|(n, _)| n == CSRF_FIELD)
@@ -382,24 +329,5 @@ async fn upload(
             .await
         }
         Err(p) => refused(&state, ctx, "upload", p).await,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn multipart_bodies_split_into_named_parts() {
-        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"jbu:csrf\"\r\n\r\nabc\r\n--XyZ\r\nContent-Disposition: form-data; name=\"package\"; filename=\"p.tar\"\r\nContent-Type: application/x-tar\r\n\r\n\x00\x01\r\n--X\x02\r\n--XyZ--\r\n";
-        let parts = multipart("multipart/form-data; boundary=XyZ", body).unwrap();
-        assert_eq!(parts.len(), 2);
-        assert_eq!(parts[0], ("jbu:csrf".to_owned(), b"abc".to_vec()));
-        assert_eq!(
-            parts[1],
-            ("package".to_owned(), b"\x00\x01\r\n--X\x02".to_vec())
-        );
-        assert!(multipart("multipart/form-data", body).is_err());
-        assert!(multipart("multipart/form-data; boundary=Q", body).is_err());
     }
 }

@@ -185,10 +185,7 @@ struct Problems(Vec<FieldError>);
 
 impl Problems {
     fn add(&mut self, pointer: impl Into<String>, detail: impl Into<String>) {
-        self.0.push(FieldError {
-            pointer: pointer.into(),
-            detail: detail.into(),
-        });
+        self.0.push(FieldError::at(pointer, detail));
     }
 
     /// A text that must be there (unless `optional`), at most `max` characters, without

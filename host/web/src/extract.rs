@@ -144,7 +144,8 @@ fn nul_refused(slug: &str, what: &str) -> ApiError {
     .into()
 }
 
-fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+/// A JSON object body read into `T`, or the problem naming where it does not fit.
+pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // serde reads a struct from a JSON array too (its fields in order); every body of
     // this API is an object, so anything else is refused before it is read.
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {

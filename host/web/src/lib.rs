@@ -12,6 +12,7 @@ mod api;
 mod bench;
 mod caseworker;
 mod dialogue;
+mod enrolments;
 mod extract;
 pub mod limits;
 mod me;
@@ -54,6 +55,8 @@ pub struct AppState {
     /// The OpenID providers, whose access tokens the API also accepts; `None` without
     /// `--oidc-config`.
     pub signin: Option<Arc<jobunivers_signin::Signin>>,
+    /// The municipalities' enrolment lists.
+    pub enrolments: jobunivers_store::enrolments::Enrolments,
 }
 
 /// A [`Problem`] as an HTTP response: its status, `application/problem+json`. Every
@@ -98,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", screening::routes())
         .nest("/api/v1", monitor::routes())
         .nest("/api/v1", caseworker::routes())
+        .nest("/api/v1", enrolments::routes())
         .split_for_parts();
     #[cfg(feature = "native-blocks")]
     let api = api.merge(bench::routes());

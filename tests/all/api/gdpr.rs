@@ -288,6 +288,10 @@ const NO_CITIZEN_DATA: &[&str] = &[
     "signins",
     // Who signed in as staff, with which role: staff, not citizens.
     "staff_members",
+    // The municipalities' enrolment lists: the jobcentres' own case data, keyed by a
+    // hash of a CPR number that no citizen id leads to, kept and removed by the
+    // municipality's admin.
+    "enrolments",
 ];
 
 /// Every table of the schema (without the migrations' own), with its columns.

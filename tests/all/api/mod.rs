@@ -3,6 +3,7 @@
 
 mod contract;
 mod dialogue;
+mod enrolments;
 mod gdpr;
 mod journey;
 mod monitor;
@@ -159,6 +160,33 @@ impl TestApp {
                 .header("content-type", "application/octet-stream")
                 .body(b);
         }
+        self.answer(req).await
+    }
+
+    /// POST `bytes` as `content_type`.
+    pub async fn post_as(
+        &self,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        bytes: impl Into<Vec<u8>>,
+    ) -> Answer {
+        let req = self
+            .client
+            .post(format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(bytes.into());
+        self.answer(req).await
+    }
+
+    /// DELETE with a JSON body.
+    pub async fn delete_with(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.send(Method::DELETE, path, Some(token), Some(body), None)
+            .await
+    }
+
+    async fn answer(&self, req: reqwest::RequestBuilder) -> Answer {
         let res = req.send().await.expect("the server answers");
         let status = res.status().as_u16();
         let content_type = res

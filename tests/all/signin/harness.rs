@@ -100,6 +100,29 @@ scopes = ["municipality"]
 municipality_claim = "municipality"
 
 [[provider]]
+name = "citizens-list"
+display_name = "MitID (test, enrolment list)"
+issuer = "{issuer}"
+client_id = "jobunivers-citizens-list"
+auth_method = "client_secret_basic"
+client_secret = "citizens-secret-for-the-tests-only"
+kind = "citizen"
+scopes = ["cpr"]
+cpr_claim = "dk.cpr"
+
+[[provider]]
+name = "citizens-both"
+display_name = "MitID (test, municipality or enrolment list)"
+issuer = "{issuer}"
+client_id = "jobunivers-citizens-list"
+auth_method = "client_secret_basic"
+client_secret = "citizens-secret-for-the-tests-only"
+kind = "citizen"
+scopes = ["municipality", "cpr"]
+municipality_claim = "municipality"
+cpr_claim = "dk.cpr"
+
+[[provider]]
 name = "staff"
 display_name = "Kommunens login (test)"
 issuer = "{issuer}"

@@ -8,6 +8,7 @@
 
 mod accounts;
 mod bearer;
+mod enrolments;
 mod harness;
 
 use std::path::Path;

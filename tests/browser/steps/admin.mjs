@@ -1,7 +1,8 @@
 // The admin's part of the journey: finds the new block in the catalog, installs it with
 // the wizard (a configuration error first, shown at its field and in the summary), sees
 // it among the installations, previews the universe as a citizen; the citizen of the
-// municipality then has it on their page.
+// municipality then has it on their page. On a phone's width, the admin enrols citizens
+// from a CSV file (a bad line first, named in the error summary).
 
 const ADMIN = "admin-0751";
 
@@ -60,6 +61,28 @@ export const steps = [
       await j.goto(page, "/admin/preview");
       await page.getByRole("heading", { level: 1, name: "Vis som borger" }).waitFor();
       await j.check(page, "admin-preview");
+    },
+  },
+  {
+    name: "enrols citizens from a file (a bad line first), at 360 px",
+    run: async (j) => {
+      const page = await j.page({ width: 360, height: 780 });
+      await j.login(page, ADMIN);
+      await j.goto(page, "/admin/enrolments");
+      await page.getByRole("heading", { level: 1, name: "Tilmeldte borgere" }).waitFor();
+      await j.check(page, "admin-enrolments");
+      const csv = (text) => ({ name: "borgere.csv", mimeType: "text/csv", buffer: Buffer.from(text) });
+      await page.getByLabel("CSV-fil").setInputFiles(csv("cpr;note\n010203-1234;sag 1\n310299-1234;\n"));
+      await page.getByRole("button", { name: "Tilmeld borgerne" }).click();
+      await page.waitForLoadState("load");
+      const summary = page.locator(".ju-error-summary");
+      await summary.getByText("Linje 3, CPR-nummer").waitFor();
+      await j.check(page, "admin-enrolments-error");
+      await page.getByLabel("CSV-fil").setInputFiles(csv("cpr;note\n010203-1234;sag 1\n0405061234;\n"));
+      await page.getByRole("button", { name: "Tilmeld borgerne" }).click();
+      await page.waitForLoadState("load");
+      await page.getByText("Tilmeldt nu: 2.").waitFor();
+      await j.check(page, "admin-enrolments-done");
     },
   },
   {

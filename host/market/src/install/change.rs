@@ -38,9 +38,11 @@ impl Market {
         .with_errors(
             errors
                 .into_iter()
-                .map(|(p, d)| FieldError {
-                    pointer: format!("/config{}", if p == "/" { "" } else { p.as_str() }),
-                    detail: d,
+                .map(|(p, d)| {
+                    FieldError::at(
+                        format!("/config{}", if p == "/" { "" } else { p.as_str() }),
+                        d,
+                    )
                 })
                 .collect(),
         ))

@@ -16,6 +16,11 @@ pub struct CsvRecord {
 /// quotes, `""`). A leading byte order mark and empty lines are skipped. The error names
 /// the line of the first thing that is not CSV.
 pub fn read_csv(text: &str) -> Result<Vec<CsvRecord>, String> {
+    read_csv_separated(text, b',')
+}
+
+/// [`read_csv`] with another separator (`b';'`, as Danish Excel writes CSV).
+pub fn read_csv_separated(text: &str, sep: u8) -> Result<Vec<CsvRecord>, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let bytes = text.as_bytes();
     // Every index the text is sliced at is at an ASCII delimiter or an end, so on a
@@ -62,14 +67,14 @@ pub fn read_csv(text: &str) -> Result<Vec<CsvRecord>, String> {
                         Some(_) => i += 1,
                     }
                 }
-                if !(i == bytes.len() || bytes[i] == b',' || bytes[i] == b'\n' || crlf(i)) {
+                if !(i == bytes.len() || bytes[i] == sep || bytes[i] == b'\n' || crlf(i)) {
                     return Err(format!(
                         "line {line}: text follows the closing quote of a field; a quote inside a quoted field is written as two quotes (\"\")"
                     ));
                 }
             } else {
                 let from = i;
-                while i < bytes.len() && bytes[i] != b',' && bytes[i] != b'\n' && !crlf(i) {
+                while i < bytes.len() && bytes[i] != sep && bytes[i] != b'\n' && !crlf(i) {
                     if bytes[i] == b'"' {
                         return Err(format!(
                             "line {line}: a quote inside a field that does not start with one; put the whole field in quotes and write the quote as two (\"\")"
@@ -81,7 +86,7 @@ pub fn read_csv(text: &str) -> Result<Vec<CsvRecord>, String> {
             }
             fields.push(field);
             match bytes.get(i) {
-                Some(b',') => i += 1,
+                Some(&c) if c == sep => i += 1,
                 Some(b'\n') => {
                     i += 1;
                     line += 1;
