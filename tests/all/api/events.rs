@@ -370,6 +370,37 @@ async fn a_block_that_traps_on_events_is_retried_counted_and_does_not_stop_the_o
         );
         assert_eq!(state(widget).await.0, 1, "{backend}");
         assert!(messages(&app, "ev-anna").await.is_empty());
+
+        // Five failures in a row opened the block's breaker: the next event is not
+        // sent to it but put off until the breaker lets a call through, without
+        // counting an attempt; the widget gets it at once.
+        app.patch("/api/v1/me/profile", &anna, json!({ "cv_text": "Kok" }))
+            .await
+            .expect(200);
+        let done = dispatcher(&app).run_until_idle().await.unwrap();
+        assert_eq!(
+            (done.delivered, done.deferred, done.failed),
+            (1, 1, 0),
+            "{backend}: {done:?}"
+        );
+        let deferred = sqlx::query(
+            "SELECT attempts, last_error, next_try_ms FROM event_deliveries \
+             WHERE installation_id = $1 AND done_ms IS NULL",
+        )
+        .bind(trapping)
+        .fetch_one(app.server.market.db().pool())
+        .await
+        .unwrap();
+        assert_eq!(deferred.try_get::<i64, _>("attempts").unwrap(), 0);
+        assert_eq!(
+            deferred.try_get::<String, _>("last_error").unwrap(),
+            "breaker-open"
+        );
+        assert!(
+            deferred.try_get::<i64, _>("next_try_ms").unwrap()
+                > jobunivers_host::clock::now_ms() + 10_000,
+            "{backend}"
+        );
     }
 }
 
