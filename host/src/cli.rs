@@ -74,6 +74,11 @@ pub(crate) enum Command {
         /// OpenID sign-ins each client address may start per minute.
         #[arg(long, env = "JOBUNIVERS_SIGNIN_STARTS_PER_MINUTE", default_value_t = jobunivers_host::server::RateConfig::default().signin_starts_per_minute)]
         signin_starts_per_minute: u32,
+        /// Blocks' event calls (new job postings, profile changes, the daily tick) made
+        /// at once in the background; 0 leaves events to other processes on the same
+        /// database.
+        #[arg(long, env = "JOBUNIVERS_EVENT_WORKERS", default_value_t = jobunivers_host::server::DEFAULT_EVENT_WORKERS)]
+        event_workers: usize,
         /// HS256 secret for tokens (at least 32 bytes).
         #[arg(long, env = "JOBUNIVERS_JWT_SECRET", hide_env_values = true)]
         jwt_secret: Option<String>,

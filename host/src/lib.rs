@@ -16,7 +16,7 @@ pub use jobunivers_demo as demo;
 pub use jobunivers_market::package;
 pub use jobunivers_store::{db, sessions};
 pub use jobunivers_ui as ui;
-pub use jobunivers_universe::{citizen, dialogue, universe};
+pub use jobunivers_universe::{citizen, dialogue, events, universe};
 pub use jobunivers_web as web;
 
 /// The sandboxed runtime ([`jobunivers_runtime`]), with the model it speaks.

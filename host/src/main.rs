@@ -74,6 +74,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             body_timeout,
             writes_per_minute,
             signin_starts_per_minute,
+            event_workers,
             jwt_secret,
             jwt_public_key,
             jwt_algorithm,
@@ -99,6 +100,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             };
             config.rates.writes_per_minute = writes_per_minute.max(1);
             config.rates.signin_starts_per_minute = signin_starts_per_minute.max(1);
+            config.event_workers = event_workers;
             config.jwt_issuer = jwt_issuer;
             config.jwt_audience = jwt_audience;
             config.jwt = match (jwt_secret, jwt_public_key) {

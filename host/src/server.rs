@@ -20,6 +20,7 @@ use jobunivers_store::enrolments::{Enrolments, PseudonymKey};
 use jobunivers_store::provider::DbProvider;
 pub use jobunivers_ui::EdgeLimits;
 use jobunivers_ui::Ui;
+use jobunivers_universe::events::{schedule_ticks, Dispatcher};
 use jobunivers_universe::Universe;
 pub use jobunivers_web::limits::RateConfig;
 use jobunivers_web::limits::RateLimits;
@@ -90,7 +91,17 @@ pub struct ServerConfig {
     /// The web UI's static files (the dkfds design system, built by `cargo xtask ui`);
     /// `None` serves no `/static/`. Start-up fails if the directory is not built.
     pub static_dir: Option<PathBuf>,
+    /// How many blocks' event calls run at once in the background (`--event-workers`);
+    /// 0 runs no dispatcher and no daily tick in this process.
+    pub event_workers: usize,
 }
+
+/// The default of [`ServerConfig::event_workers`].
+pub const DEFAULT_EVENT_WORKERS: usize = 2;
+/// How often an idle dispatcher looks for new events.
+const EVENT_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+/// How often the daily tick is recorded if it is not yet (once a day per municipality).
+const TICK_CHECK: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
 impl ServerConfig {
     /// Defaults for a data directory: 127.0.0.1:8080, SQLite, no demo.
@@ -112,6 +123,7 @@ impl ServerConfig {
             public_url: None,
             oidc_config: None,
             static_dir: Some(jobunivers_ui::default_static_dir()),
+            event_workers: DEFAULT_EVENT_WORKERS,
         }
     }
 }
@@ -129,7 +141,7 @@ pub struct RunningServer {
     pub universe: Arc<Universe>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     /// Tasks that live as long as the server (the inbox listener, the monitoring
-    /// schedule).
+    /// schedule, the event dispatcher and the daily tick).
     background: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -269,7 +281,13 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
             .for_public_url(config.public_url.as_deref())
             .with_signin(signin.clone()),
     );
-    let universe = Arc::new(Universe::new(market.clone(), provider));
+    let universe = Arc::new(Universe::new(market.clone(), provider.clone()));
+    if config.event_workers > 0 {
+        background.push(tokio::spawn(
+            Dispatcher::new(universe.clone(), config.event_workers).run(EVENT_POLL),
+        ));
+        background.push(tokio::spawn(schedule_ticks(provider, TICK_CHECK)));
+    }
     let listener = TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("cannot listen on {}", config.addr))?;

@@ -54,6 +54,7 @@ const BLOCK_GROUPS: &[&[&str]] = &[
         "fixture-cv-bench",
         "fixture-future-contract",
         "fixture-newer-minor",
+        "fixture-events",
         "booking",
         "job-feed",
         "job-log",

@@ -104,6 +104,11 @@ async fn populate(app: &TestApp, installation: i64, id: &str, token: &str, secre
         )
         .await;
     assert_eq!(answer.status, 200, "{:#}", answer.body);
+    // The change's event delivered to the widget: the delivery's row is the citizen's.
+    jobunivers_host::events::Dispatcher::new(app.server.universe.clone(), 1)
+        .run_until_idle()
+        .await
+        .unwrap();
     p.set_consent(
         id,
         installation,
@@ -237,6 +242,7 @@ async fn rows_about(app: &TestApp, citizen: &str) -> BTreeMap<&'static str, i64>
         ("contact_preferences", "SELECT COUNT(*) AS n FROM contact_preferences WHERE citizen_id = $1"),
         ("profile_changes", "SELECT COUNT(*) AS n FROM profile_changes WHERE citizen_id = $1"),
         ("block_events", "SELECT COUNT(*) AS n FROM block_events WHERE citizen_id = $1"),
+        ("event_deliveries", "SELECT COUNT(*) AS n FROM event_deliveries WHERE citizen_id = $1"),
     ];
     let pool = app.server.market.db().pool();
     let mut out = BTreeMap::new();

@@ -4,6 +4,7 @@
 mod contract;
 mod dialogue;
 mod enrolments;
+mod events;
 mod gdpr;
 mod journey;
 mod monitor;
@@ -107,6 +108,9 @@ pub async fn spawn_apps_with(change: impl Fn(&mut ServerConfig)) -> Vec<TestApp>
         config.jwt = JwtKeys::Secret(Secret(SECRET.into()));
         // The pages do not need the design system's files (tests/all/ui.rs checks them).
         config.static_dir = None;
+        // The tests drive the event dispatcher themselves (tests/all/api/events.rs),
+        // so what a block does on an event happens when a test says so.
+        config.event_workers = 0;
         change(&mut config);
         let server = server::start(config).await.expect("the server starts");
         apps.push(TestApp {
@@ -134,6 +138,15 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// The server's data directory (blobs, artifacts; the SQLite file on SQLite).
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        if self.backend == "sqlite" {
+            self._guard.dir().to_owned()
+        } else {
+            self._data.path().to_owned()
+        }
+    }
+
     /// The SQLite database file (`None` on PostgreSQL).
     pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
         (self.backend == "sqlite").then(|| self._guard.dir().join("jobunivers.db"))

@@ -125,9 +125,36 @@ pub(super) async fn get(
 
 impl DbProvider {
     /// Insert or replace job postings by id, all or none; returns how many were written.
+    /// The postings that are new (not replacing one by id) are announced to the blocks
+    /// of every municipality with citizens as one `new-job-postings` event each,
+    /// recorded in the same transaction.
     pub async fn import_jobs(&self, jobs: &[JobPosting]) -> Result<usize, DbError> {
         let now = now_ms();
+        let _turn = self.write_turn().await;
         let mut tx = self.db.begin_write().await?;
+        // Read under the write lock (SQLite) or before this import's own inserts
+        // (PostgreSQL), so an id is new exactly when no posting has it yet.
+        let mut known = std::collections::HashSet::new();
+        for chunk in jobs.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT id FROM job_postings WHERE id IN ({})",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for job in chunk {
+                q = q.bind(job.id.as_str());
+            }
+            for row in q.fetch_all(&mut *tx).await? {
+                known.insert(row.try_get::<String, _>("id")?);
+            }
+        }
+        let mut new_ids: Vec<&str> = Vec::new();
+        for job in jobs {
+            if known.insert(job.id.clone()) {
+                new_ids.push(&job.id);
+            }
+        }
         for job in jobs {
             let columns = JobColumns::of(job)?;
             sqlx::query(
@@ -147,6 +174,7 @@ impl DbProvider {
             .execute(&mut *tx)
             .await?;
         }
+        super::events::record_new_postings(&mut tx, &new_ids, now).await?;
         tx.commit().await?;
         Ok(jobs.len())
     }

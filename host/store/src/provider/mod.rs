@@ -34,6 +34,7 @@ use jobunivers_core::model::ChatRole;
 mod activity;
 mod citizens;
 mod consents;
+mod events;
 mod jobs;
 mod notify;
 mod profile;
@@ -41,6 +42,9 @@ mod screening;
 mod storage;
 mod threads;
 
+pub use events::{
+    utc_date, ClaimedDelivery, DeliveryEnd, DeliveryKey, WaitingEvent, NEW_JOB_POSTINGS, TICK,
+};
 pub use profile::{ProfileChange, PROFILE_CHANGED};
 
 const DAY_MS: i64 = 86_400_000;

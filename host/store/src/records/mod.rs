@@ -93,6 +93,10 @@ pub const CITIZEN_TABLES: &[CitizenTable] = &[
         rows: "citizen_id = $1",
     },
     CitizenTable {
+        name: "event_deliveries",
+        rows: "citizen_id = $1",
+    },
+    CitizenTable {
         name: "block_events",
         rows: "citizen_id = $1",
     },

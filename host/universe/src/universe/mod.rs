@@ -16,7 +16,7 @@ use jobunivers_core::auth::{Identity, Role};
 use jobunivers_core::caps::{
     CapError, Capability, CapabilityProvider, EscalationRequest, JobPosting, JobQuery, LogLevel,
     NewActivity, Notification, Profile, RecordedActivity, Scope, ScreeningReport, ScreeningStatus,
-    Thread,
+    Thread, Track,
 };
 use jobunivers_core::clock::now_ms;
 use jobunivers_core::model::{Action, CallContext, Locale, Localized, Page, RawManifest};
@@ -27,12 +27,14 @@ use jobunivers_store::provider::{BlockRead, DbProvider, LegalBasis};
 
 mod breaker;
 mod consents;
+mod deliver;
 mod page_provider;
 
 use breaker::Counts;
 pub use breaker::Health;
 use consents::allowed;
 pub use consents::{BlockConsents, ConsentState};
+pub use deliver::{backoff_ms, MAX_ATTEMPTS};
 use page_provider::PageProvider;
 
 /// Consecutive failures that open a version's breaker.
@@ -145,6 +147,51 @@ fn placeholder(locale: Locale) -> String {
     match locale {
         Locale::Da => "Denne del af siden kan ikke vises lige nu. Prøv igen om lidt; resten af siden virker.".into(),
         Locale::En => "This part of the page cannot be shown right now. Try again in a moment; the rest of the page works.".into(),
+    }
+}
+
+/// Whether an installation's audience includes a citizen of these groups, on this track
+/// (the caseworker's decision).
+fn in_audience(r: &Resolved, groups: &[String], track: Option<Track>) -> bool {
+    (r.audience.groups.is_empty() || r.audience.groups.iter().any(|g| groups.contains(g)))
+        && (r.audience.tracks.is_empty()
+            || track.is_some_and(|t| r.audience.tracks.iter().any(|n| n == t.as_str())))
+}
+
+/// One call of an installation's block for a citizen: their context, the
+/// installation's configuration and grants, what the citizen allows, and the provider
+/// the capabilities go through. Every call for a citizen (a page, a view, an action, an
+/// event) is built here.
+#[allow(clippy::too_many_arguments)]
+fn citizen_call(
+    citizen: &str,
+    municipality: &str,
+    r: &Resolved,
+    locale: Locale,
+    view: &str,
+    consented: BTreeSet<Capability>,
+    provider: Arc<PageProvider>,
+    now: i64,
+) -> Call {
+    Call {
+        ctx: CallContext {
+            citizen: citizen.to_owned(),
+            municipality: municipality.to_owned(),
+            locale,
+            view: view.to_owned(),
+            config: r.config.to_string(),
+            now_ms: now,
+        },
+        installation: r.installation.to_string(),
+        permissions: Permissions {
+            granted: r
+                .granted
+                .iter()
+                .filter_map(|g| Capability::parse(g))
+                .collect(),
+            consented,
+        },
+        provider,
     }
 }
 
@@ -294,13 +341,7 @@ impl Universe {
         };
         Ok(resolved
             .iter()
-            .filter(|r| {
-                r.audience.groups.is_empty() || r.audience.groups.iter().any(|g| groups.contains(g))
-            })
-            .filter(|r| {
-                r.audience.tracks.is_empty()
-                    || track.is_some_and(|t| r.audience.tracks.iter().any(|n| n == t.as_str()))
-            })
+            .filter(|r| in_audience(r, &groups, track))
             .cloned()
             .collect())
     }
@@ -363,22 +404,16 @@ impl Universe {
         }
         let result: std::result::Result<Page, String> = async {
             let block = self.block(&r.sha256).await.map_err(|p| p.detail)?;
-            let call = Call {
-                ctx: CallContext {
-                    citizen: who.subject.clone(),
-                    municipality: who.tenant_str().to_owned(),
-                    locale,
-                    view: view.to_owned(),
-                    config: r.config.to_string(),
-                    now_ms: now,
-                },
-                installation: r.installation.to_string(),
-                permissions: Permissions {
-                    granted: r.granted.iter().filter_map(|g| Capability::parse(g)).collect(),
-                    consented,
-                },
+            let call = citizen_call(
+                &who.subject,
+                who.tenant_str(),
+                r,
+                locale,
+                view,
+                consented,
                 provider,
-            };
+                now,
+            );
             let runtime = self.market.runtime();
             let outcome = match action {
                 Some(a) => runtime.handle_action(&block, &call, a).await,
