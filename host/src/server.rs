@@ -89,6 +89,14 @@ pub struct ServerConfig {
     /// The web UI's static files (the dkfds design system, built by `cargo xtask ui`);
     /// `None` serves no `/static/`. Start-up fails if the directory is not built.
     pub static_dir: Option<PathBuf>,
+    /// The messages that leave the page: SMTP, Digital Post, the outbox's policy. Its
+    /// `public_url` is replaced by `public_url` (or the bound address) at start.
+    pub messages: jobunivers_messages::Settings,
+    /// How often the outbox is drained by each of `outbox_workers`; `None` starts no
+    /// drainer (the rows wait for another process's).
+    pub outbox_interval: Option<std::time::Duration>,
+    /// How many drainers this process runs.
+    pub outbox_workers: usize,
 }
 
 impl ServerConfig {
@@ -111,6 +119,9 @@ impl ServerConfig {
             public_url: None,
             oidc_config: None,
             static_dir: Some(jobunivers_ui::default_static_dir()),
+            messages: jobunivers_messages::Settings::new(""),
+            outbox_interval: Some(std::time::Duration::from_secs(5)),
+            outbox_workers: 2,
         }
     }
 }
@@ -128,7 +139,7 @@ pub struct RunningServer {
     pub universe: Arc<Universe>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     /// Tasks that live as long as the server (the inbox listener, the monitoring
-    /// schedule).
+    /// schedule, the outbox's drainers).
     background: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -268,6 +279,20 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         .await
         .with_context(|| format!("cannot listen on {}", config.addr))?;
     let addr = listener.local_addr()?;
+    if let Some(every) = config.outbox_interval {
+        let mut settings = config.messages.clone();
+        settings.public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"));
+        let drainer = Arc::new(jobunivers_messages::Drainer::new(
+            market.db().clone(),
+            &settings,
+        )?);
+        for _ in 0..config.outbox_workers.max(1) {
+            background.push(tokio::spawn(drainer.clone().run(every)));
+        }
+    }
     let state = AppState {
         market: market.clone(),
         auth: auth.clone(),

@@ -3,7 +3,8 @@
 //! the URL, migrated at start-up), the citizen's access log ([`access`]), the database-backed capabilities of blocks
 //! ([`provider`]: storage, profile, jobs, activities, threads, notifications,
 //! screening reports, consents and the access log), the live bus that carries
-//! notifications between processes ([`live`]), a citizen's records ([`records`]),
+//! notifications between processes ([`live`]), the messages that leave the page
+//! ([`outbox`]), a citizen's records ([`records`]),
 //! screening's records ([`screening`]), the web pages' sign-ins ([`sessions`]) and the
 //! importers ([`import`]).
 //!
@@ -16,6 +17,7 @@ pub mod access;
 pub mod db;
 pub mod import;
 mod live;
+pub mod outbox;
 pub mod provider;
 pub mod records;
 pub mod screening;

@@ -57,6 +57,10 @@ pub const CITIZEN_TABLES: &[CitizenTable] = &[
         rows: "citizen_id = $1",
     },
     CitizenTable {
+        name: "outbox",
+        rows: "citizen_id = $1",
+    },
+    CitizenTable {
         name: "activities",
         rows: "citizen_id = $1",
     },
