@@ -569,3 +569,82 @@ async fn a_caseworkers_answer_is_emailed_without_its_text() {
         assert!(!text.contains("hemmeligt"), "{text}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_resolved_flag_is_told_in_the_inbox_and_by_email() {
+    let smtp = SmtpServer::start(0);
+    for app in apps().await {
+        let backend = app.backend;
+        let installation = setup(&app).await;
+        let token = app.citizen(CITIZEN, "0101", &[]).await;
+        app.patch(
+            "/api/v1/me/profile",
+            &token,
+            json!({ "contact": { "email": ADDRESS, "channels": { "casework": ["email"] } } }),
+        )
+        .await
+        .expect(200);
+        // An application, then silence past the rule's 30 days and its grace period.
+        let t0 = jobunivers_host::clock::now_ms();
+        app.server
+            .universe
+            .provider()
+            .activity_add(
+                &scope(installation, t0),
+                jobunivers_host::caps::NewActivity {
+                    kind: "job-application".into(),
+                    summary: "Søgt job: Smed".into(),
+                    details: "{}".into(),
+                    occurred_ms: Some(t0),
+                },
+            )
+            .await
+            .unwrap();
+        for at in [t0 + 30 * DAY + 1, t0 + 40 * DAY] {
+            jobunivers_host::monitor::evaluate(app.server.universe.provider(), at)
+                .await
+                .unwrap();
+        }
+        let caseworker = app.login("caseworker", Some("0101")).await;
+        let flags = app
+            .get("/api/v1/caseworker/flags", &caseworker)
+            .await
+            .expect(200);
+        let id = flags[0]["id"].as_i64().unwrap();
+        let path = format!("/api/v1/caseworker/flags/{id}/decision");
+        // Acknowledging tells the citizen nothing; resolving does.
+        app.post(&path, &caseworker, json!({ "decision": "acknowledge" }))
+            .await
+            .expect(200);
+        assert!(rows(&app).await.is_empty(), "{backend}");
+        app.post(
+            &path,
+            &caseworker,
+            json!({ "decision": "resolve", "note": "Borgeren var syg; søger igen." }),
+        )
+        .await
+        .expect(200);
+        let inbox = app
+            .get("/api/v1/me/notifications", &token)
+            .await
+            .expect(200);
+        assert!(
+            inbox.as_array().unwrap().iter().any(|n| n["title"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("Jobcentret har afsluttet en sag"))),
+            "{backend}: {inbox:#}"
+        );
+        let before = smtp.received().len();
+        let d = drainer(&app, &settings(Some(smtp.url())));
+        assert_eq!(d.drain(next_morning()).await.unwrap().sent, 1, "{backend}");
+        let mail = &smtp.received()[before];
+        assert_eq!(
+            mail["subject"],
+            "Jobcentret har afsluttet en sag om din tilgængelighed"
+        );
+        let text = mail["text"].as_str().unwrap();
+        assert!(text.contains(&format!("{PUBLIC}/inbox")), "{text}");
+        // The caseworker's note is theirs, not the e-mail's.
+        assert!(!text.contains("syg"), "{text}");
+    }
+}
