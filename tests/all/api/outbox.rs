@@ -161,6 +161,20 @@ async fn a_block_message_reaches_the_citizens_email_once() {
             "{mail:#}"
         );
         assert_eq!(rows(&app).await, [("sent".into(), 1, None, "email".into())]);
+        // The citizen's export shows what went out, and where.
+        let token = app.citizen(CITIZEN, "0101", &[]).await;
+        let export = app.get("/api/v1/me/export", &token).await.expect(200);
+        let outbox = &export["outbox"];
+        assert_eq!(outbox.as_array().unwrap().len(), 1, "{backend}: {export:#}");
+        assert_eq!(
+            (
+                &outbox[0]["channel"],
+                &outbox[0]["recipient"],
+                &outbox[0]["state"]
+            ),
+            (&json!("email"), &json!(ADDRESS), &json!("sent"))
+        );
+        assert_eq!(outbox[0]["subject"], "Nyt job nr. 1: smed i København");
     }
 }
 
