@@ -1,7 +1,8 @@
 //! Digital Post: official letters to the citizen. [`DigitalPost`] is what the drainer
 //! needs; [`HttpDigitalPost`] posts each letter as JSON to the configured endpoint (the
 //! municipality's integration, which hands it on to the national Digital Post), with
-//! a bearer token and the letter's idempotency key as `Idempotency-Key`.
+//! a bearer token and the letter's idempotency key as `Idempotency-Key`. The endpoint
+//! is plain HTTP (a gateway beside the host): the workspace's HTTP client has no TLS.
 
 use std::time::Duration;
 
@@ -70,7 +71,9 @@ pub struct HttpDigitalPost {
 impl HttpDigitalPost {
     /// The endpoint at `url`, with `token` as bearer if given.
     pub fn new(url: &str, token: Option<String>) -> Result<Self, SetupError> {
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
+        // The workspace's HTTP client has no TLS: an https address would fail every
+        // letter, so it is refused at start.
+        if !url.starts_with("http://") {
             return Err(SetupError::DigitalPostUrl(url.to_owned()));
         }
         let client = reqwest::Client::builder()
@@ -106,6 +109,24 @@ impl DigitalPost for HttpDigitalPost {
             Ok(())
         } else {
             Err(format!("Digital Post answered {status}"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_http_endpoint_is_taken() {
+        assert!(HttpDigitalPost::new("http://127.0.0.1:9000/letters", None).is_ok());
+        for url in [
+            "https://post.example.dk/letters",
+            "ftp://x",
+            "127.0.0.1:9000",
+        ] {
+            let e = HttpDigitalPost::new(url, None).unwrap_err().to_string();
+            assert!(e.contains("--digital-post-url") && e.contains(url), "{e}");
         }
     }
 }

@@ -80,3 +80,62 @@ pub fn compose(c: &Claimed, from: &Mailbox, public_url: &str) -> Result<Message,
         .body(text)
         .map_err(|e| format!("the e-mail could not be written: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claimed(lang: &str, recipient: Option<&str>) -> Claimed {
+        Claimed {
+            id: 7,
+            channel: "email".into(),
+            citizen: "c".into(),
+            municipality: "0101".into(),
+            kind: "messages".into(),
+            recipient: recipient.map(str::to_owned),
+            lang: lang.into(),
+            subject: "The jobcentre has answered you".into(),
+            body: "Sign in to read the answer.".into(),
+            link: Some("/threads/3".into()),
+            key: "thread-message-9-email".into(),
+            attempt: 1,
+        }
+    }
+
+    #[test]
+    fn an_english_reader_gets_the_frame_in_english() {
+        let from: Mailbox = "Jobcentret <jobcenter@kk.example.dk>".parse().unwrap();
+        let message = compose(
+            &claimed("en", Some("anna@example.dk")),
+            &from,
+            "https://j.example",
+        )
+        .unwrap();
+        let text = String::from_utf8(message.formatted()).unwrap();
+        assert!(text.contains("To: anna@example.dk"), "{text}");
+        assert!(
+            text.contains("Message-ID: <thread-message-9-email@kk.example.dk>"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Read more on your page: https://j.example/threads/3"),
+            "{text}"
+        );
+        assert!(text.contains("https://j.example/profile"), "{text}");
+        assert!(!text.contains("Min profil"), "{text}");
+    }
+
+    #[test]
+    fn an_email_without_a_usable_address_is_refused_with_a_reason() {
+        let from: Mailbox = "x@example.dk".parse().unwrap();
+        let e = compose(&claimed("da", None), &from, "https://j.example").unwrap_err();
+        assert!(e.contains("no recipient"), "{e}");
+        let e = compose(
+            &claimed("da", Some("not an address")),
+            &from,
+            "https://j.example",
+        )
+        .unwrap_err();
+        assert!(e.contains("not usable"), "{e}");
+    }
+}

@@ -34,8 +34,8 @@ pub enum SetupError {
     /// `--mail-from` is not an address.
     #[error("--mail-from '{0}' is not an e-mail address; give one such as \"Jobcentret <jobcenter@example.dk>\"")]
     MailFrom(String),
-    /// `--digital-post-url` is not an http(s) URL.
-    #[error("--digital-post-url '{0}' is not an http:// or https:// address")]
+    /// `--digital-post-url` is not an http URL.
+    #[error("--digital-post-url '{0}' is not usable: give the http:// address of the municipality's Digital Post integration (HTTPS to it is not supported yet: put a TLS-terminating gateway on the same host or network)")]
     DigitalPostUrl(String),
     /// The HTTP client could not be built.
     #[error("the Digital Post client could not be built: {0}")]
