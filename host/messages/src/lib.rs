@@ -87,6 +87,8 @@ pub struct Drained {
     pub retrying: usize,
     /// Failed for the last time: dead.
     pub dead: usize,
+    /// Over the citizen's daily e-mail cap: left in the inbox only.
+    pub capped: usize,
 }
 
 /// Sends what the outbox holds.
@@ -159,9 +161,12 @@ impl Drainer {
     /// One pass at `now_ms`: claim what is due (one batch), send it, record each outcome.
     pub async fn drain(&self, now_ms: i64) -> Result<Drained, DbError> {
         let policy = self.policy();
-        let claimed = outbox::claim(&self.db, &policy, now_ms, self.batch).await?;
-        let mut done = Drained::default();
-        for c in &claimed {
+        let claims = outbox::claim(&self.db, &policy, now_ms, self.batch).await?;
+        let mut done = Drained {
+            capped: claims.capped,
+            ..Drained::default()
+        };
+        for c in &claims.messages {
             match self.send(c).await {
                 Ok(()) => {
                     if !outbox::sent(&self.db, c, now_ms).await? {
@@ -205,7 +210,7 @@ impl Drainer {
     pub async fn run(self: Arc<Self>, every: Duration) {
         loop {
             match self.drain(jobunivers_core::clock::now_ms()).await {
-                Ok(d) if d.sent + d.retrying + d.dead >= self.batch as usize => continue,
+                Ok(d) if d.sent + d.retrying + d.dead + d.capped >= self.batch as usize => continue,
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "the outbox could not be drained"),
             }

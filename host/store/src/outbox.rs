@@ -295,7 +295,7 @@ pub async fn claim(
     policy: &Policy,
     now_ms: i64,
     limit: i64,
-) -> std::result::Result<Vec<Claimed>, DbError> {
+) -> std::result::Result<Claims, DbError> {
     let mut channels = Vec::new();
     if policy.email && !in_quiet_hours(now_ms) {
         channels.push(EMAIL);
@@ -304,7 +304,7 @@ pub async fn claim(
         channels.push(DIGITAL_POST);
     }
     if channels.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Claims::default());
     }
     // Our own constants, never input.
     let among = channels
@@ -327,19 +327,32 @@ pub async fn claim(
     .bind(limit)
     .fetch_all(&mut *tx)
     .await?;
+    let rows = rows
+        .iter()
+        .map(claimed_row)
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    if db.backend() == Backend::Postgres {
+        // One citizen's e-mails are counted in turn, so two drainers cannot both send
+        // the last one the cap allows; the citizens are locked in one order, so two
+        // drainers never wait for each other in a circle.
+        let mut citizens: Vec<&str> = rows
+            .iter()
+            .filter(|c| c.channel == EMAIL)
+            .map(|c| c.citizen.as_str())
+            .collect();
+        citizens.sort_unstable();
+        citizens.dedup();
+        for citizen in citizens {
+            sqlx::query("SELECT id FROM citizens WHERE id = $1 FOR UPDATE")
+                .bind(citizen)
+                .fetch_optional(&mut *tx)
+                .await?;
+        }
+    }
     let (day_start, day_end) = danish_day(now_ms);
-    let mut claimed = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let mut c = claimed_row(row)?;
+    let mut claims = Claims::default();
+    for mut c in rows {
         if c.channel == EMAIL {
-            if db.backend() == Backend::Postgres {
-                // One citizen's e-mails are counted in turn, so two drainers cannot
-                // both send the last one the cap allows.
-                sqlx::query("SELECT id FROM citizens WHERE id = $1 FOR UPDATE")
-                    .bind(&c.citizen)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            }
             let today: i64 = sqlx::query(
                 "SELECT COUNT(*) AS n FROM outbox WHERE citizen_id = $1 AND channel = 'email' \
                  AND state <> 'capped' AND first_try_ms >= $2 AND first_try_ms < $3 AND id <> $4",
@@ -362,6 +375,7 @@ pub async fn claim(
                 .bind(now_ms)
                 .execute(&mut *tx)
                 .await?;
+                claims.capped += 1;
                 continue;
             }
         }
@@ -375,10 +389,19 @@ pub async fn claim(
         .execute(&mut *tx)
         .await?;
         c.attempt += 1;
-        claimed.push(c);
+        claims.messages.push(c);
     }
     tx.commit().await?;
-    Ok(claimed)
+    Ok(claims)
+}
+
+/// What one [`claim`] took.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Claims {
+    /// The messages to send.
+    pub messages: Vec<Claimed>,
+    /// E-mails over their citizen's daily cap, marked `capped` (inbox only).
+    pub capped: usize,
 }
 
 fn claimed_row(row: &AnyRow) -> std::result::Result<Claimed, sqlx::Error> {
