@@ -20,6 +20,8 @@ pub(crate) struct Cli {
 }
 
 #[derive(Subcommand)]
+// Parsed once at start: the size of `serve`'s many settings costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Command {
     /// Work with building blocks (components).
     Block {
@@ -62,6 +64,31 @@ pub(crate) enum Command {
         /// "Signing in with OpenID Connect"). Needs --public-url.
         #[arg(long, env = "JOBUNIVERS_OIDC_CONFIG")]
         oidc_config: Option<PathBuf>,
+        /// The SMTP server e-mails go through: smtp://HOST:PORT (plain, e.g. a local
+        /// relay), smtp://USER:PASS@HOST:587?tls=required (STARTTLS) or
+        /// smtps://USER:PASS@HOST (TLS). Without it, e-mails stay queued in the outbox.
+        #[arg(long, env = "JOBUNIVERS_SMTP_URL", hide_env_values = true)]
+        smtp_url: Option<String>,
+        /// The sender of e-mails, e.g. "Jobcentret <jobcenter@aarhus.dk>".
+        #[arg(
+            long,
+            env = "JOBUNIVERS_MAIL_FROM",
+            default_value = "Jobunivers <no-reply@jobunivers.invalid>"
+        )]
+        mail_from: String,
+        /// The Digital Post endpoint official letters are posted to as JSON. Without it,
+        /// letters stay queued in the outbox.
+        #[arg(long, env = "JOBUNIVERS_DIGITAL_POST_URL")]
+        digital_post_url: Option<String>,
+        /// The bearer token for the Digital Post endpoint.
+        #[arg(long, env = "JOBUNIVERS_DIGITAL_POST_TOKEN", hide_env_values = true)]
+        digital_post_token: Option<String>,
+        /// E-mails a citizen gets a day at most; more stay in the inbox only.
+        #[arg(long, env = "JOBUNIVERS_DAILY_EMAIL_CAP", default_value_t = 10)]
+        daily_email_cap: i64,
+        /// Attempts to send a message before it is dead (an operator can retry it).
+        #[arg(long, env = "JOBUNIVERS_OUTBOX_MAX_ATTEMPTS", default_value_t = 8)]
+        outbox_max_attempts: i64,
         /// Seconds a client may take to send a request's line and headers.
         #[arg(long, env = "JOBUNIVERS_HEADER_TIMEOUT", default_value_t = 10)]
         header_timeout: u64,

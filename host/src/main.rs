@@ -70,6 +70,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             max_package_bytes,
             public_url,
             oidc_config,
+            smtp_url,
+            mail_from,
+            digital_post_url,
+            digital_post_token,
+            daily_email_cap,
+            outbox_max_attempts,
             header_timeout,
             body_timeout,
             writes_per_minute,
@@ -94,6 +100,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             config.max_package_bytes = max_package_bytes;
             config.public_url = public_url;
             config.oidc_config = oidc_config;
+            config.messages.smtp_url = smtp_url;
+            config.messages.mail_from = mail_from;
+            config.messages.digital_post_url = digital_post_url;
+            config.messages.digital_post_token = digital_post_token;
+            config.messages.policy.daily_email_cap = daily_email_cap.max(0);
+            config.messages.policy.max_attempts = outbox_max_attempts.max(1);
             config.edge = server::EdgeLimits {
                 header_timeout: std::time::Duration::from_secs(header_timeout.max(1)),
                 body_timeout: std::time::Duration::from_secs(body_timeout.max(1)),

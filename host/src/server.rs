@@ -94,6 +94,14 @@ pub struct ServerConfig {
     /// How many blocks' event calls run at once in the background (`--event-workers`);
     /// 0 runs no dispatcher and no daily tick in this process.
     pub event_workers: usize,
+    /// The messages that leave the page: SMTP, Digital Post, the outbox's policy. Its
+    /// `public_url` is replaced by `public_url` (or the bound address) at start.
+    pub messages: jobunivers_messages::Settings,
+    /// How often the outbox is drained by each of `outbox_workers`; `None` starts no
+    /// drainer (the rows wait for another process's).
+    pub outbox_interval: Option<std::time::Duration>,
+    /// How many drainers this process runs.
+    pub outbox_workers: usize,
 }
 
 /// The default of [`ServerConfig::event_workers`].
@@ -124,6 +132,9 @@ impl ServerConfig {
             oidc_config: None,
             static_dir: Some(jobunivers_ui::default_static_dir()),
             event_workers: DEFAULT_EVENT_WORKERS,
+            messages: jobunivers_messages::Settings::new(""),
+            outbox_interval: Some(std::time::Duration::from_secs(5)),
+            outbox_workers: 2,
         }
     }
 }
@@ -141,7 +152,7 @@ pub struct RunningServer {
     pub universe: Arc<Universe>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     /// Tasks that live as long as the server (the inbox listener, the monitoring
-    /// schedule, the event dispatcher and the daily tick).
+    /// schedule, the event dispatcher and the daily tick, the outbox's drainers).
     background: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -292,6 +303,20 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         .await
         .with_context(|| format!("cannot listen on {}", config.addr))?;
     let addr = listener.local_addr()?;
+    if let Some(every) = config.outbox_interval {
+        let mut settings = config.messages.clone();
+        settings.public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"));
+        let drainer = Arc::new(jobunivers_messages::Drainer::new(
+            market.db().clone(),
+            &settings,
+        )?);
+        for _ in 0..config.outbox_workers.max(1) {
+            background.push(tokio::spawn(drainer.clone().run(every)));
+        }
+    }
     let state = AppState {
         market: market.clone(),
         auth: auth.clone(),

@@ -16,6 +16,7 @@ mod db_provider;
 mod helpers;
 mod hostile;
 mod import;
+mod mail_servers;
 mod runtime;
 mod signin;
 mod storage;

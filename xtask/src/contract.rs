@@ -91,7 +91,7 @@ const CALLERS: &[Caller] = &[
         name: "operator",
         user: Some("operator"),
         api_token: false,
-        paths: r"^/api/v1/(vendors|review|blocks/|health/|audit/)",
+        paths: r"^/api/v1/(vendors|review|blocks/|health/|audit/|outbox/)",
     },
 ];
 
@@ -152,14 +152,24 @@ pub fn contract(args: &[String]) -> Result<(), String> {
 /// schemathesis in its own venv, installed from PyPI at the pinned version (again only
 /// when the pin changes).
 fn install_schemathesis() -> Result<PathBuf, String> {
-    let requirements = root().join("tests/contract/requirements.txt");
-    let venv = target().join("schemathesis-venv");
-    let bin = venv.join("bin/schemathesis");
+    let venv = python_venv(
+        "schemathesis-venv",
+        &root().join("tests/contract/requirements.txt"),
+    )?;
+    Ok(venv.join("bin/schemathesis"))
+}
+
+/// A venv at target/`name` with the pinned `requirements` from PyPI, made again only
+/// when the pins change. Its directory.
+pub(crate) fn python_venv(name: &str, requirements: &Path) -> Result<PathBuf, String> {
+    let venv = target().join(name);
     let stamp = venv.join("requirements.txt");
-    let wanted = std::fs::read_to_string(&requirements)
+    let wanted = std::fs::read_to_string(requirements)
         .map_err(|e| format!("{}: {e}", requirements.display()))?;
-    if bin.is_file() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(&wanted) {
-        return Ok(bin);
+    if venv.join("bin/python").is_file()
+        && std::fs::read_to_string(&stamp).ok().as_deref() == Some(&wanted)
+    {
+        return Ok(venv);
     }
     let mut c = Command::new("python3");
     c.args(["-m", "venv", "--clear"]).arg(&venv);
@@ -170,10 +180,10 @@ fn install_schemathesis() -> Result<PathBuf, String> {
     })?;
     let mut c = Command::new(venv.join("bin/pip"));
     c.args(["install", "--quiet", "--disable-pip-version-check", "-r"])
-        .arg(&requirements);
+        .arg(requirements);
     run(c)?;
     std::fs::write(&stamp, wanted).map_err(|e| format!("{}: {e}", stamp.display()))?;
-    Ok(bin)
+    Ok(venv)
 }
 
 /// One backend: a fresh demo server, then schemathesis as each caller. The number of

@@ -298,6 +298,9 @@ fn test() -> Result<(), String> {
     blocks()?;
     // The sign-in tests' OpenID provider (oidc-provider, pinned in tests/oidc).
     run(npm(&root().join("tests/oidc"), &["ci"]))?;
+    // The outbox tests' SMTP server (aiosmtpd, pinned in tests/smtp), found by the
+    // tests at target/smtp-venv.
+    contract::python_venv("smtp-venv", &root().join("tests/smtp/requirements.txt"))?;
     let mut c = cargo();
     c.args(["test", "--workspace"]);
     run(c)?;

@@ -228,6 +228,18 @@ impl Market {
     /// Every vendor, optionally of one status (operator only).
     pub async fn vendors(&self, who: &Identity, status: Option<&str>) -> Result<Vec<Vendor>> {
         who.require(Role::Operator)?;
+        // Checked before the query: PostgreSQL refuses text it cannot store (a NUL).
+        const STATUSES: &[&str] = &["pending", "approved", "rejected", "suspended"];
+        if let Some(s) = status.filter(|s| !s.is_empty() && !STATUSES.contains(s)) {
+            return Err(Problem::bad_request(
+                "invalid-query",
+                format!(
+                    "'{}' is not a vendor status; use one of: {}",
+                    s.escape_debug(),
+                    STATUSES.join(", ")
+                ),
+            ));
+        }
         let rows = sqlx::query(&format!(
             "SELECT {VENDOR_COLS} FROM vendors WHERE ($1 = '' OR status = $1) ORDER BY namespace"
         ))

@@ -3,7 +3,8 @@
 //! the URL, migrated at start-up), the citizen's access log ([`access`]), the database-backed capabilities of blocks
 //! ([`provider`]: storage, profile, jobs, activities, threads, notifications,
 //! screening reports, consents and the access log), the live bus that carries
-//! notifications between processes ([`live`]), a citizen's records ([`records`]),
+//! notifications between processes ([`live`]), the messages that leave the page
+//! ([`outbox`]), a citizen's records ([`records`]),
 //! screening's records ([`screening`]), the web pages' sign-ins ([`sessions`]), the
 //! municipalities' enrolment lists and the pseudonym key ([`enrolments`]) and the
 //! importers ([`import`]).
@@ -18,6 +19,7 @@ pub mod db;
 pub mod enrolments;
 pub mod import;
 mod live;
+pub mod outbox;
 pub mod provider;
 pub mod records;
 pub mod screening;

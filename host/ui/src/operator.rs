@@ -1,7 +1,7 @@
 //! The operator's face: vendors waiting for approval (approve, or reject with a reason),
 //! the review queue (manifest, capabilities, size, contract version and the capability
 //! diff from the previous version) with approve / reject, and each block's versions with
-//! suspend / lift (the kill switch).
+//! suspend / lift (the kill switch); the outbox's dead letters with a retry each.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -29,6 +29,37 @@ pub(super) fn routes() -> Router<UiState> {
             "/review/blocks/{block}/versions/{version}/{action}",
             post(decide),
         )
+        .route("/review/outbox", get(outbox))
+        .route("/review/outbox/{id}/retry", post(retry))
+}
+
+/// The dead letters: what could not be sent after every attempt, with a retry button
+/// each. Never a recipient, subject or body (the citizen's personal data).
+async fn outbox(State(state): State<UiState>, Signed(ctx, _): Signed) -> Result<Response> {
+    let who = operator(&ctx)?;
+    let dead = jobunivers_store::outbox::dead_letters(state.market.db(), &who).await?;
+    Ok(ctx.ok(
+        "operator/outbox.html",
+        context! { dead => Serde(dead), nav => "outbox" },
+    ))
+}
+
+async fn retry(
+    State(state): State<UiState>,
+    Path(id): Path<i64>,
+    Post { ctx, form: _ }: Post,
+) -> Result<Response> {
+    let who = operator(&ctx)?;
+    jobunivers_store::outbox::retry(
+        state.market.db(),
+        &who,
+        id,
+        jobunivers_core::clock::now_ms(),
+    )
+    .await?;
+    Ok(ctx
+        .flash("success", "operator.flash.outbox_retry")
+        .redirect("/review/outbox"))
 }
 
 fn operator(ctx: &Ctx) -> Result<Identity> {

@@ -41,6 +41,9 @@ pub struct Export {
     pub activities: Vec<ActivityRecord>,
     /// The inbox, newest first.
     pub notifications: Vec<InboxNotification>,
+    /// The messages that left (or are to leave) the page by e-mail or Digital Post,
+    /// oldest first.
+    pub outbox: Vec<OutboxRecord>,
     /// Threads with the jobcentre, oldest first.
     pub threads: Vec<ThreadRecord>,
     /// Consents, given and withdrawn.
@@ -125,6 +128,7 @@ impl Citizens {
             profile_changes: profile_changes_of(&mut tx, id).await?,
             activities: activities_of(&mut tx, id).await?,
             notifications: notifications_of(&mut tx, id).await?,
+            outbox: outbox_of(&mut tx, id).await?,
             threads: threads_of(&mut tx, id).await?,
             consents: consents_of(&mut tx, id).await?,
             storage: storage_of(&mut tx, id).await?,

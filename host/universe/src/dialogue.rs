@@ -14,6 +14,7 @@ use jobunivers_core::clock::now_ms;
 use jobunivers_core::problem::{Problem, Result};
 use jobunivers_store::access::{self, Access};
 use jobunivers_store::db::Db;
+use jobunivers_store::outbox;
 
 /// A thread as a list shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -306,13 +307,14 @@ impl Dialogue {
         } else {
             "read_by_jobcentre_ms"
         };
-        sqlx::query(&format!("INSERT INTO thread_messages (thread_id, author, text, transcript, at_ms, {read_column}) VALUES ($1, $2, $3, 0, $4, $4)"))
+        let message_id: i64 = sqlx::query(&format!("INSERT INTO thread_messages (thread_id, author, text, transcript, at_ms, {read_column}) VALUES ($1, $2, $3, 0, $4, $4) RETURNING id"))
             .bind(id)
             .bind(author)
             .bind(text)
             .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("id")?;
         let done = sqlx::query("UPDATE threads SET state = $1, waiting_for = $2, updated_ms = $3 WHERE id = $4 AND state = 'open'")
             .bind(state)
             .bind(waiting)
@@ -325,6 +327,32 @@ impl Dialogue {
                 "thread-closed",
                 "the thread was closed meanwhile",
             ));
+        }
+        if side == Side::Jobcentre {
+            // The citizen hears of the answer outside the page too, if they chose
+            // e-mail for messages: that there is one, never its text.
+            let link = format!("/threads/{id}");
+            outbox::enqueue(
+                &mut tx,
+                &outbox::Message {
+                    citizen: &summary.citizen,
+                    municipality: who.tenant_str(),
+                    kind: "messages",
+                    official: false,
+                    subject: outbox::Text {
+                        da: "Du har fået svar fra jobcentret",
+                        en: "The jobcentre has answered you",
+                    },
+                    body: outbox::Text {
+                        da: "Jobcentret har skrevet til dig i en samtale. Log ind for at læse svaret.",
+                        en: "The jobcentre has written to you in a conversation. Sign in to read the answer.",
+                    },
+                    link: Some(&link),
+                    key: &format!("thread-message-{message_id}"),
+                    now_ms: now,
+                },
+            )
+            .await?;
         }
         tx.commit().await?;
         self.thread(who, id).await

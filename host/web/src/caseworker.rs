@@ -94,7 +94,7 @@ async fn decide(
     Body(decision): Body<Decision>,
 ) -> Result<Json<Firing>> {
     Ok(Json(
-        casework::decide(state.market.db(), &who, id, decision).await?,
+        casework::decide(state.universe.provider(), &who, id, decision).await?,
     ))
 }
 

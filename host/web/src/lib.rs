@@ -18,6 +18,7 @@ pub mod limits;
 mod me;
 mod monitor;
 mod openapi;
+mod outbox;
 mod screening;
 pub mod session;
 mod universe;
@@ -102,6 +103,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", monitor::routes())
         .nest("/api/v1", caseworker::routes())
         .nest("/api/v1", enrolments::routes())
+        .nest("/api/v1", outbox::routes())
         .split_for_parts();
     #[cfg(feature = "native-blocks")]
     let api = api.merge(bench::routes());

@@ -230,6 +230,8 @@ async fn rows_about(app: &TestApp, citizen: &str) -> BTreeMap<&'static str, i64>
             "SELECT COUNT(*) AS n FROM thread_messages m JOIN threads t ON t.id = m.thread_id WHERE t.citizen_id = $1",
         ),
         ("notifications", "SELECT COUNT(*) AS n FROM notifications WHERE citizen_id = $1"),
+        // A prior notice's Digital Post letter, at least.
+        ("outbox", "SELECT COUNT(*) AS n FROM outbox WHERE citizen_id = $1"),
         ("consents", "SELECT COUNT(*) AS n FROM consents WHERE citizen_id = $1"),
         ("data_access_log", "SELECT COUNT(*) AS n FROM data_access_log WHERE citizen_id = $1"),
         ("sessions", "SELECT COUNT(*) AS n FROM sessions WHERE role = 'citizen' AND subject = $1"),

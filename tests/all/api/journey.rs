@@ -30,6 +30,11 @@ async fn vendor_to_operator_to_municipality() {
             .await
             .expect(200);
         assert_eq!(pending.as_array().unwrap().len(), 1);
+        // A status that is none (here with a NUL, which PostgreSQL cannot store) is
+        // the caller's mistake, named.
+        app.get("/api/v1/vendors?status=%00pending", &operator)
+            .await
+            .expect_problem(400, "invalid-query");
         app.post("/api/v1/vendors/acme/approve", &operator, json!({}))
             .await
             .expect(200);

@@ -9,6 +9,7 @@ mod gdpr;
 mod journey;
 mod monitor;
 mod openapi;
+mod outbox;
 mod profile;
 mod publish;
 mod resolution;

@@ -59,6 +59,37 @@ pub(super) async fn send(
     .await
     .and_then(|r| r.try_get("id"))
     .map_err(fail)?;
+    // The copies that leave the page (e-mail, by the citizen's choice for the kind of
+    // message this block sends), written with the inbox row: both or neither.
+    let category: Option<String> = sqlx::query("SELECT category FROM blocks WHERE block_id = $1")
+        .bind(&scope.block_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .and_then(|r| r.map(|r| r.try_get("category")).transpose())
+        .map_err(fail)?;
+    let link = match message.view.as_deref() {
+        Some(view) => format!(
+            "/universe/blocks/{inst}?view={}",
+            percent_encoding::utf8_percent_encode(view, percent_encoding::NON_ALPHANUMERIC)
+        ),
+        None => format!("/universe/blocks/{inst}"),
+    };
+    crate::outbox::enqueue(
+        &mut tx,
+        &crate::outbox::Message {
+            citizen: &scope.citizen,
+            municipality: &scope.municipality,
+            kind: message_kind(category.as_deref()),
+            official: false,
+            subject: crate::outbox::Text::same(&message.title),
+            body: crate::outbox::Text::same(&message.body),
+            link: Some(&link),
+            key: &format!("notification-{id}"),
+            now_ms: scope.now_ms,
+        },
+    )
+    .await
+    .map_err(fail)?;
     // Delivered to the other processes' listeners when (and only if) this commits.
     p.announce(&mut tx, &scope.citizen, id)
         .await
@@ -81,4 +112,14 @@ pub(super) async fn send(
         .json(),
     );
     Ok(format!("msg-{id}"))
+}
+
+/// The kind of message (as the contact preferences name them) a block of `category`
+/// sends: new jobs from a jobs block, meetings from a booking block, else messages.
+fn message_kind(category: Option<&str>) -> &'static str {
+    match category {
+        Some("jobs") => "jobs",
+        Some("booking") => "bookings",
+        _ => "messages",
+    }
 }

@@ -57,6 +57,10 @@ pub const CITIZEN_TABLES: &[CitizenTable] = &[
         rows: "citizen_id = $1",
     },
     CitizenTable {
+        name: "outbox",
+        rows: "citizen_id = $1",
+    },
+    CitizenTable {
         name: "activities",
         rows: "citizen_id = $1",
     },
@@ -344,6 +348,53 @@ pub async fn notifications_of(
         .iter()
         .map(notification)
         .collect::<std::result::Result<_, _>>()?)
+}
+
+/// A message that left (or is to leave) the page for the citizen, as their export shows
+/// it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OutboxRecord {
+    /// `email` or `digital-post`.
+    pub channel: String,
+    /// The message kind (`jobs`, `messages`, `casework`, `bookings`).
+    pub kind: String,
+    /// The e-mail address it went to (e-mail only).
+    pub recipient: Option<String>,
+    /// The subject.
+    pub subject: String,
+    /// The text.
+    pub body: String,
+    /// `queued`, `sent`, `dead` or `capped` (over the daily e-mail cap: inbox only).
+    pub state: String,
+    /// When it was written (Unix ms).
+    pub created_ms: i64,
+    /// When it was sent (Unix ms).
+    pub sent_ms: Option<i64>,
+}
+
+/// The messages written for the citizen to leave the page, oldest first.
+pub async fn outbox_of(conn: &mut AnyConnection, citizen: &str) -> Result<Vec<OutboxRecord>> {
+    let rows = sqlx::query(
+        "SELECT channel, kind, recipient, subject, body, state, created_ms, sent_ms FROM outbox \
+         WHERE citizen_id = $1 ORDER BY id",
+    )
+    .bind(citizen)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(OutboxRecord {
+                channel: r.try_get("channel")?,
+                kind: r.try_get("kind")?,
+                recipient: r.try_get("recipient")?,
+                subject: r.try_get("subject")?,
+                body: r.try_get("body")?,
+                state: r.try_get("state")?,
+                created_ms: r.try_get("created_ms")?,
+                sent_ms: r.try_get("sent_ms")?,
+            })
+        })
+        .collect()
 }
 
 /// Who read the citizen's personal data, newest first.

@@ -90,7 +90,15 @@ pub struct Decision {
 }
 
 /// Decide on a flag of the caseworker's municipality. A resolved flag stays resolved.
-pub async fn decide(db: &Db, who: &Identity, id: i64, decision: Decision) -> Result<Firing> {
+/// A resolved flag is told to the citizen (inbox, and e-mail if they chose it for
+/// casework), in the same transaction.
+pub async fn decide(
+    provider: &DbProvider,
+    who: &Identity,
+    id: i64,
+    decision: Decision,
+) -> Result<Firing> {
+    let db = provider.db();
     let code = municipality(who)?;
     let note = match (&decision.note, decision.decision) {
         (Some(n), _) => Some(check_text(n, "/note", 2000)?),
@@ -132,9 +140,49 @@ pub async fn decide(db: &Db, who: &Identity, id: i64, decision: Decision) -> Res
         ));
     }
     let f = flag_in(&mut tx, code, id).await?;
+    let mut told = None;
+    if decision.decision == FlagDecision::Resolve {
+        let now = now_ms();
+        let message = crate::monitor::JobcentreMessage {
+            citizen: &f.citizen,
+            municipality: code,
+            title: RESOLVED_TITLE,
+            body: RESOLVED_BODY,
+            now_ms: now,
+        };
+        let notification = message.insert(provider, &mut tx).await?;
+        outbox::enqueue(
+            &mut tx,
+            &outbox::Message {
+                citizen: &f.citizen,
+                municipality: code,
+                kind: "casework",
+                official: false,
+                subject: outbox::Text {
+                    da: "Jobcentret har afsluttet en sag om din tilgængelighed",
+                    en: "The jobcentre has closed a matter about your availability",
+                },
+                body: outbox::Text {
+                    da: "Jobcentret har set på en sag om, hvorvidt du står til rådighed, og har afsluttet den. Du kan se mere på din side.",
+                    en: "The jobcentre has looked at a matter about your availability for work and has closed it. You can see more on your page.",
+                },
+                link: Some("/inbox"),
+                key: &format!("flag-resolved-{id}"),
+                now_ms: now,
+            },
+        )
+        .await?;
+        told = Some((message, notification));
+    }
     tx.commit().await?;
+    if let Some((message, notification)) = told {
+        message.publish(provider, notification);
+    }
     Ok(f)
 }
+
+const RESOLVED_TITLE: &str = "Jobcentret har afsluttet en sag / The jobcentre has closed a matter";
+const RESOLVED_BODY: &str = "Jobcentret har set på en sag om, hvorvidt du står til rådighed, og har afsluttet den.\n\nThe jobcentre has looked at a matter about your availability for work and has closed it.";
 
 /// A new exemption.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -269,6 +317,28 @@ pub async fn send_notice(
         now_ms: now,
     };
     let notification = message.insert(provider, &mut tx).await?;
+    // An official letter: by Digital Post, written with the notice.
+    outbox::enqueue(
+        &mut tx,
+        &outbox::Message {
+            citizen,
+            municipality: code,
+            kind: "casework",
+            official: true,
+            subject: outbox::Text {
+                da: "Forhåndsorientering fra jobcentret",
+                en: "Prior notice from the jobcentre",
+            },
+            body: outbox::Text {
+                da: &format!("Jobcentret har sendt dig en forhåndsorientering. Læs den, og bekræft på din side, at du har læst den.\n\n{text}"),
+                en: &format!("The jobcentre has sent you a prior notice. Read it, and confirm on your page that you have read it.\n\n{text}"),
+            },
+            link: Some("/inbox"),
+            key: &format!("prior-notice-{}", sent.id),
+            now_ms: now,
+        },
+    )
+    .await?;
     tx.commit().await?;
     message.publish(provider, notification);
     Ok(sent)

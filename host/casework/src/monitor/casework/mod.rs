@@ -21,6 +21,7 @@ use jobunivers_core::clock::now_ms;
 use jobunivers_core::problem::{Problem, Result};
 use jobunivers_store::access::{self, Access};
 use jobunivers_store::db::Db;
+use jobunivers_store::outbox;
 use jobunivers_store::provider::DbProvider;
 use jobunivers_store::records::{ActivityRecord, ConsentRecord};
 
