@@ -11,6 +11,7 @@ mod monitor;
 mod openapi;
 mod outbox;
 mod profile;
+mod push;
 mod publish;
 mod resolution;
 mod screening;
