@@ -157,16 +157,15 @@ fn last_sunday(year: i64, month: i64) -> i64 {
     last - (last + 4).rem_euclid(7)
 }
 
-/// The language the citizen reads: the profile has no choice of language (yet), so
-/// Danish, the language of the jobcentre.
-fn language_of(_citizen: &str) -> &'static str {
-    "da"
-}
+/// The language messages are written in: the citizen's profile has no choice of
+/// language, so Danish, the jobcentre's. (A `lang` column keeps it per row for when it
+/// has.)
+const LANGUAGE: &str = "da";
 
 /// Write the messages that leave the page for `m`, in the caller's transaction: a
 /// Digital Post letter when it is official, else an e-mail when the citizen has an
-/// address and chose e-mail for the kind. How many rows were written (a repeat of a key writes
-/// none).
+/// address and chose e-mail for the kind. How many rows were written (a repeat of a
+/// key writes none).
 pub async fn enqueue(
     conn: &mut AnyConnection,
     m: &Message<'_>,
@@ -176,7 +175,7 @@ pub async fn enqueue(
             .bind(m.citizen)
             .fetch_optional(&mut *conn)
             .await?;
-    let lang = language_of(m.citizen);
+    let lang = LANGUAGE;
     let mut rows = Vec::new();
     if m.official {
         rows.push((DIGITAL_POST, None, m.now_ms));

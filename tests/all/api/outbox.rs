@@ -688,3 +688,39 @@ async fn a_resolved_flag_is_told_in_the_inbox_and_by_email() {
         assert!(!text.contains("syg"), "{text}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_hosts_own_drainers_send_what_is_due() {
+    let receiver = DigitalPostReceiver::start().await;
+    let url = receiver.url.clone();
+    let apps = spawn_apps_with(move |c| {
+        c.outbox_interval = Some(std::time::Duration::from_millis(50));
+        c.messages.digital_post_url = Some(url.clone());
+    })
+    .await;
+    for app in apps {
+        let backend = app.backend;
+        app.citizen(CITIZEN, "0101", &[]).await;
+        let caseworker = app.login("caseworker", Some("0101")).await;
+        let before = receiver.letters().len();
+        app.post(
+            &format!("/api/v1/caseworker/citizens/{CITIZEN}/prior-notices"),
+            &caseworker,
+            json!({ "text": "Mød op mandag." }),
+        )
+        .await
+        .expect(201);
+        // Waiting for the event, not timing it: the drainers run on their own.
+        for _ in 0..600 {
+            if rows(&app).await.first().is_some_and(|r| r.0 == "sent") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(rows(&app).await[0].0, "sent", "{backend}");
+        let letters = receiver.letters();
+        assert_eq!(letters.len(), before + 1, "{backend}: once");
+        // Without --public-url, the links are to the address the host listens on.
+        assert_eq!(letters[before].body["link"], format!("{}/inbox", app.url));
+    }
+}
