@@ -7,7 +7,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -16,7 +16,7 @@ use minijinja::value::Serde;
 use serde::Deserialize;
 
 use super::multipart;
-use super::session::{Ctx, Post, Signed, CSRF_FIELD};
+use super::session::{Ctx, Post, Signed};
 use crate::UiState;
 use jobunivers_core::auth::{Identity, Role};
 use jobunivers_core::problem::Problem;
@@ -169,22 +169,7 @@ async fn upload(
         }
         Err(e) => return Err(Problem::bad_request("body-unreadable", e.body_text()).into()),
     };
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let parts = multipart::parts(content_type, &body)?;
-    let csrf = parts
-        .iter()
-        .find(|(n, _)| n == CSRF_FIELD)
-        .map(|(_, v)| String::from_utf8_lossy(v).to_string())
-        .unwrap_or_default();
-    if !ctx.ui.csrf_matches(&ctx.csrf, &csrf) {
-        return Err(Problem::forbidden(
-            "csrf-failed",
-            "the form was not sent from this site or has expired; go back, reload the page and send it again",
-        ).into());
-    }
+    let parts = multipart::checked_parts(&ctx, &headers, &body)?;
     let (who, code) = admin(&ctx)?;
     let file = parts
         .into_iter()

@@ -2,7 +2,36 @@
 //! package, an admin's enrolment list): split into named parts, the CSRF token among
 //! them.
 
+use axum::http::{header, HeaderMap};
+
+use super::session::{Ctx, CSRF_FIELD};
 use jobunivers_core::problem::Problem;
+
+/// The parts of a form sent as `multipart/form-data` with `headers`, once its CSRF
+/// token (a part like any other) is checked against the session's.
+pub(crate) fn checked_parts(
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> std::result::Result<Vec<(String, Vec<u8>)>, Problem> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let parts = parts(content_type, body)?;
+    let csrf = parts
+        .iter()
+        .find(|(n, _)| n == CSRF_FIELD)
+        .map(|(_, v)| String::from_utf8_lossy(v).to_string())
+        .unwrap_or_default();
+    if !ctx.ui.csrf_matches(&ctx.csrf, &csrf) {
+        return Err(Problem::forbidden(
+            "csrf-failed",
+            "the form was not sent from this site or has expired; go back, reload the page and send it again",
+        ));
+    }
+    Ok(parts)
+}
 
 /// The parts of a `multipart/form-data` body: (name, bytes).
 pub(crate) fn parts(
